@@ -1,0 +1,90 @@
+"""The awards application factory."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, g
+
+from config import INSTANCE_DIR, PROJECT_ROOT, Config, config_from_environment
+
+FEATURE_BLUEPRINTS = (
+    "awards.core.views",
+    "awards.accounts.views",
+    "awards.cycles.views",
+    "awards.submissions.views",
+    "awards.judging.views",
+    "awards.results.views",
+)
+
+
+def create_app(
+    config: type[Config] | None = None, overrides: dict[str, Any] | None = None
+) -> Flask:
+    """Build an app from a config class (default: chosen by AWARDS_ENV) plus explicit overrides."""
+    config_class = config or config_from_environment()
+    config_class.validate()
+
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        instance_path=str(INSTANCE_DIR),
+    )
+    app.config.from_object(config_class)
+    app.config.update(overrides or {})
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_request_boundary(app)
+
+    from awards import errors, i18n, security
+
+    errors.register(app)
+    security.register(app)
+    i18n.register(app)
+
+    from awards.cli import awards_cli
+
+    app.cli.add_command(awards_cli)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from awards import models  # noqa: F401  (every table known before anything touches the db)
+    from awards.extensions import csrf, db, limiter, login_manager, migrate
+    from awards.storage import Storage
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    app.extensions["awards_storage"] = Storage.from_config(app.config)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from importlib import import_module
+
+    for module_name in FEATURE_BLUEPRINTS:
+        app.register_blueprint(import_module(module_name).bp)
+
+
+def _register_request_boundary(app: Flask) -> None:
+    """One commit per request, at the boundary; anything that fails rolls back."""
+    from awards.extensions import db
+
+    @app.after_request
+    def commit_session(response):
+        if response.status_code < 400 or g.get("commit_despite_error"):
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    @app.teardown_request
+    def remove_session(exc):
+        if exc is not None:
+            db.session.rollback()
+        db.session.remove()

@@ -1,0 +1,49 @@
+"""Signed, expiring tokens for e-mailed links."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from awards.errors import DomainError
+
+PURPOSE_MAX_AGE = {
+    "verify": "TOKEN_MAX_AGE_VERIFY",
+    "reset": "TOKEN_MAX_AGE_RESET",
+    "invite": "TOKEN_MAX_AGE_INVITE",
+}
+
+
+class InvalidToken(DomainError):
+    pass
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"awards-{purpose}")
+
+
+def make_token(purpose: str, payload: dict[str, Any]) -> str:
+    return _serializer(purpose).dumps(payload)
+
+
+def read_token(purpose: str, token: str) -> dict[str, Any]:
+    max_age = current_app.config[PURPOSE_MAX_AGE[purpose]]
+    try:
+        return _serializer(purpose).loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise InvalidToken(
+            "This link has expired. Please ask for a new one.", field="token"
+        ) from exc
+    except BadSignature as exc:
+        raise InvalidToken(
+            "This link is not valid. Please use the latest link we sent you, or ask for a new one.",
+            field="token",
+        ) from exc
+
+
+def password_fingerprint(password_hash: str | None) -> str:
+    """Changes whenever the password changes, which makes a reset link single-use."""
+    return hashlib.sha256((password_hash or "").encode()).hexdigest()[:16]

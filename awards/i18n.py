@@ -1,0 +1,59 @@
+"""Languages and time zones: the user's choice first, then the browser."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime as babel_format
+from flask import Flask, current_app, request, session
+from flask_babel import format_datetime, format_number, get_locale, get_timezone
+from flask_login import current_user
+
+from awards.accounts.regions import country_name
+from awards.extensions import babel
+
+
+def select_locale() -> str:
+    languages = list(current_app.config["LANGUAGES"])
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("locale") in languages:
+        return session["locale"]
+    return (
+        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+
+
+def select_timezone() -> str | None:
+    if current_user and current_user.is_authenticated and current_user.timezone:
+        return current_user.timezone
+    return session.get("timezone")
+
+
+def in_zone(value: datetime | None, zone_name: str, fmt: str = "medium") -> str:
+    """Format an aware datetime in a named zone (a cycle's), in the viewer's language."""
+    if value is None:
+        return ""
+    return babel_format(value, format=fmt, tzinfo=ZoneInfo(zone_name), locale=get_locale())
+
+
+def utc_offset_label(zone_name: str, at: datetime) -> str:
+    offset = at.astimezone(ZoneInfo(zone_name)).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset else 0
+    sign = "+" if minutes >= 0 else "-"
+    hours, mins = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{mins:02d}" if mins else "")
+
+
+def register(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
+        format_datetime(value, fmt) if value else ""
+    )
+    app.jinja_env.filters["in_zone"] = in_zone
+    app.jinja_env.globals["utc_offset_label"] = utc_offset_label
+    app.jinja_env.globals["country_name"] = country_name
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.filters["format_number"] = format_number
+    app.jinja_env.globals["viewer_timezone"] = lambda: str(get_timezone())

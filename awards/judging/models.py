@@ -1,0 +1,175 @@
+"""Conflicts of interest, assignments, reviews and their per-criterion scores."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    ForeignKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from awards.accounts.models import User
+from awards.cycles.models import Criterion, Round
+from awards.db import TimestampMixin, str_enum
+from awards.extensions import db
+from awards.submissions.models import Submission
+
+
+class ConflictSource(StrEnum):
+    DETECTED = (
+        "detected"  # same organisation, city or country, or judge's organisation is a partner
+    )
+    SECRETARIAT = "secretariat"
+    DECLARED = "declared"  # by the judge
+
+
+class Conflict(TimestampMixin, db.Model):
+    """A judge who must not judge an entry. Lifting keeps the row (and its reason) for the audit."""
+
+    __tablename__ = "conflicts"
+    __table_args__ = (
+        UniqueConstraint("judge_id", "submission_id"),
+        CheckConstraint(
+            "lifted_at IS NULL OR length(lifted_reason) > 0", name="lifting_has_reason"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    judge_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), index=True
+    )
+    source: Mapped[ConflictSource] = mapped_column(str_enum(ConflictSource, "conflict_source"))
+    reason: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    lifted_at: Mapped[datetime | None]
+    lifted_reason: Mapped[str] = mapped_column(Text, default="")
+
+    judge: Mapped[User] = relationship(foreign_keys=[judge_id])
+    submission: Mapped[Submission] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.lifted_at is None
+
+
+class AssignmentStatus(StrEnum):
+    ACTIVE = "active"
+    RECUSED = "recused"  # the judge declared a conflict after assignment: scores stop counting
+    REMOVED = "removed"
+
+
+class Assignment(TimestampMixin, db.Model):
+    __tablename__ = "assignments"
+    __table_args__ = (UniqueConstraint("round_id", "judge_id", "submission_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    judge_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[AssignmentStatus] = mapped_column(
+        str_enum(AssignmentStatus, "assignment_status"), default=AssignmentStatus.ACTIVE
+    )
+    # The judge's own random order (fixed per judge) to avoid order bias.
+    sort_key: Mapped[int] = mapped_column(default=0)
+    notified_at: Mapped[datetime | None]
+
+    round: Mapped[Round] = relationship()
+    judge: Mapped[User] = relationship()
+    submission: Mapped[Submission] = relationship()
+
+
+class ReviewStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+
+
+class Review(TimestampMixin, db.Model):
+    """One judge's review of one entry in one round: never shared between rounds."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        UniqueConstraint("round_id", "judge_id", "submission_id"),
+        CheckConstraint("lock_version > 0", name="lock_version_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    judge_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), index=True
+    )
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("assignments.id", ondelete="CASCADE"), unique=True
+    )
+    status: Mapped[ReviewStatus] = mapped_column(
+        str_enum(ReviewStatus, "review_status"), default=ReviewStatus.DRAFT
+    )
+    overall_comment: Mapped[str] = mapped_column(Text, default="")
+    private_notes: Mapped[str] = mapped_column(Text, default="")
+    submitted_at: Mapped[datetime | None]
+    lock_version: Mapped[int] = mapped_column(default=1)
+
+    round: Mapped[Round] = relationship()
+    judge: Mapped[User] = relationship()
+    submission: Mapped[Submission] = relationship()
+    assignment: Mapped[Assignment] = relationship()
+    scores: Mapped[list[Score]] = relationship(
+        back_populates="review", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class Score(db.Model):
+    """A score on one criterion. The composite foreign key copies the criterion's scale, so the
+    database itself refuses a value outside it."""
+
+    __tablename__ = "scores"
+    __table_args__ = (
+        UniqueConstraint("review_id", "criterion_id"),
+        ForeignKeyConstraint(
+            ["criterion_id", "scale_min", "scale_max"],
+            ["criteria.id", "criteria.scale_min", "criteria.scale_max"],
+            name="fk_scores_criterion_scale",
+            ondelete="RESTRICT",
+        ),
+        CheckConstraint(
+            "value IS NULL OR (value >= scale_min AND value <= scale_max)", name="value_in_scale"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"))
+    criterion_id: Mapped[int] = mapped_column(index=True)
+    scale_min: Mapped[int]
+    scale_max: Mapped[int]
+    value: Mapped[int | None]
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    review: Mapped[Review] = relationship(back_populates="scores")
+    criterion: Mapped[Criterion] = relationship(
+        foreign_keys=[criterion_id], primaryjoin="Score.criterion_id == Criterion.id"
+    )
+
+
+class ReminderSent(db.Model):
+    """Remembers scheduled reminders already queued, so the worker never sends one twice."""
+
+    __tablename__ = "reminders_sent"
+    __table_args__ = (UniqueConstraint("round_id", "judge_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    judge_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    sent_at: Mapped[datetime]

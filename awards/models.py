@@ -1,0 +1,78 @@
+"""Imports every model so that metadata (and Alembic) sees the whole schema."""
+
+from awards.accounts.models import GovernmentLevel, Invitation, Organisation, Role, User
+from awards.core.models import AuditEvent, OutboxMessage, OutboxStatus
+from awards.cycles.models import (
+    Criterion,
+    Cycle,
+    Domain,
+    FormSection,
+    PanelMember,
+    Round,
+    RoundKind,
+    RoundStatus,
+    ScoreVisibility,
+)
+from awards.judging.models import (
+    Assignment,
+    AssignmentStatus,
+    Conflict,
+    ConflictSource,
+    ReminderSent,
+    Review,
+    ReviewStatus,
+    Score,
+)
+from awards.results.models import Decision, DecisionStatus, FrozenRanking, Outcome
+from awards.submissions.models import (
+    Attachment,
+    Contact,
+    Feedback,
+    InitiativeStatus,
+    Partner,
+    SectionAnswer,
+    Submission,
+    SubmissionStatus,
+    SubmissionVersion,
+)
+
+__all__ = [
+    "Assignment",
+    "AssignmentStatus",
+    "Attachment",
+    "AuditEvent",
+    "Conflict",
+    "ConflictSource",
+    "Contact",
+    "Criterion",
+    "Cycle",
+    "Decision",
+    "DecisionStatus",
+    "Domain",
+    "Feedback",
+    "FormSection",
+    "FrozenRanking",
+    "GovernmentLevel",
+    "InitiativeStatus",
+    "Invitation",
+    "Organisation",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Outcome",
+    "PanelMember",
+    "Partner",
+    "ReminderSent",
+    "Review",
+    "ReviewStatus",
+    "Role",
+    "Round",
+    "RoundKind",
+    "RoundStatus",
+    "Score",
+    "ScoreVisibility",
+    "SectionAnswer",
+    "Submission",
+    "SubmissionStatus",
+    "SubmissionVersion",
+    "User",
+]

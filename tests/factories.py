@@ -1,0 +1,152 @@
+"""factory_boy factories for the domain. They commit, because the test client's requests use a
+session of their own."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import cache
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from awards.db import utcnow
+from awards.extensions import db
+from awards.models import (
+    Criterion,
+    Cycle,
+    Domain,
+    FormSection,
+    GovernmentLevel,
+    Organisation,
+    Role,
+    Round,
+    RoundKind,
+    Submission,
+    User,
+)
+
+PASSWORD = "correct-horse-battery"
+
+
+@cache
+def password_hash() -> str:
+    from awards.accounts.services import hash_password
+
+    return hash_password(PASSWORD)
+
+
+class BaseFactory(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "commit"
+
+
+class OrganisationFactory(BaseFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"City of Testville {n}")
+    city = factory.Sequence(lambda n: f"Testville {n}")
+    country_code = "KE"
+    region = "Africa"
+    population = 1_000_000
+    level = GovernmentLevel.CITY
+
+
+class UserFactory(BaseFactory):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    name = factory.Sequence(lambda n: f"User {n}")
+    role = Role.APPLICANT
+    password_hash = factory.LazyFunction(password_hash)
+    email_verified_at = factory.LazyFunction(utcnow)
+
+
+class ApplicantFactory(UserFactory):
+    role = Role.APPLICANT
+    organisation = factory.SubFactory(OrganisationFactory)
+
+
+class JudgeFactory(UserFactory):
+    role = Role.JUDGE
+    affiliation = factory.Sequence(lambda n: f"Institute {n}")
+    city = "Lyon"
+    country_code = "FR"
+    expertise = "governance,technology"
+
+
+class SecretariatFactory(UserFactory):
+    role = Role.SECRETARIAT
+
+
+class AdminFactory(UserFactory):
+    role = Role.ADMIN
+
+
+DEFAULT_SECTIONS = [
+    ("background", "Background", 500, True),
+    ("innovation", "Innovation", 800, True),
+    ("outcomes", "Outcomes and evidence", 800, True),
+    ("replicability", "Replicability", 400, False),
+]
+
+
+class CycleFactory(BaseFactory):
+    class Meta:
+        model = Cycle
+
+    name = factory.Sequence(lambda n: f"Test cycle {n}")
+    slug = factory.Sequence(lambda n: f"test-{n}")
+    reference_prefix = factory.Sequence(lambda n: f"T{n}")
+    time_zone = "Asia/Shanghai"
+    opens_at = factory.LazyFunction(lambda: utcnow() - timedelta(days=30))
+    final_deadline = factory.LazyFunction(lambda: utcnow() + timedelta(days=30))
+
+    @factory.post_generation
+    def with_form(obj, create, extracted, **kwargs):
+        if extracted is False:
+            return
+        for position, (key, title, limit, required) in enumerate(DEFAULT_SECTIONS):
+            obj.sections.append(
+                FormSection(
+                    key=key, title=title, word_limit=limit, required=required, position=position
+                )
+            )
+        for position, (key, name) in enumerate(
+            [
+                ("social", "Social and cultural"),
+                ("environmental", "Environmental"),
+                ("governance", "Governance"),
+                ("technology", "Technology"),
+            ]
+        ):
+            obj.domains.append(Domain(key=key, name=name, position=position))
+        for position, name in enumerate(["Innovation", "Effectiveness", "Replicability"]):
+            obj.criteria.append(
+                Criterion(name=name, rubric=f"How good is the {name.lower()}?", position=position)
+            )
+        if create:
+            db.session.commit()
+
+
+class RoundFactory(BaseFactory):
+    class Meta:
+        model = Round
+
+    cycle = factory.SubFactory(CycleFactory)
+    name = "Technical committee"
+    kind = RoundKind.COMMITTEE
+    position = 1
+    judges_per_entry = 3
+
+
+class SubmissionFactory(BaseFactory):
+    class Meta:
+        model = Submission
+
+    cycle = factory.SubFactory(CycleFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    title = factory.Sequence(lambda n: f"Initiative {n}")
