@@ -14,7 +14,9 @@ FEATURE_BLUEPRINTS = (
     "awards.accounts.views",
     "awards.cycles.views",
     "awards.submissions.views",
+    "awards.screening.views",
     "awards.judging.views",
+    "awards.judging.admin_views",
     "awards.results.views",
 )
 
