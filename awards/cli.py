@@ -82,6 +82,43 @@ def seed_demo_command(force: bool) -> None:
     click.echo(f"Demo data loaded. Every demo account's password is {DEMO_PASSWORD!r}.")
 
 
+@awards_cli.command("export-cycle")
+@click.argument("slug")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def export_cycle_command(slug: str, path: str) -> None:
+    """Write a whole cycle (rows and attachment files) to one .tar.gz archive."""
+    from pathlib import Path
+
+    from awards.archive import export_cycle
+    from awards.errors import DomainError
+
+    try:
+        counts = export_cycle(slug, Path(path))
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"Exported {slug} to {path}: {sum(counts.values())} rows.")
+
+
+@awards_cli.command("import-cycle")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def import_cycle_command(path: str) -> None:
+    """Restore a cycle archive into an installation that does not hold that data yet."""
+    from pathlib import Path
+
+    from awards.archive import import_cycle
+    from awards.errors import DomainError
+
+    try:
+        counts = import_cycle(Path(path))
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"Imported {sum(counts.values())} rows.")
+
+
 def run_periodic_jobs() -> None:
     """Scheduled work besides mail delivery (reminders before rounds close, ...)."""
     from awards.worker_jobs import PERIODIC_JOBS

@@ -110,7 +110,10 @@ class SeaweedFS:
             "-ip.bind=127.0.0.1",
             f"-master.port={self.master_port}",
             f"-volume.port={self.volume_port}",
-            "-volume.max=0",
+            # Default volumes are 30 GB, so "auto" allows only a couple on a normal disk and a
+            # second bucket gets none; small volumes let every bucket grow.
+            "-master.volumeSizeLimitMB=256",
+            "-volume.max=500",
             "-filer",
             f"-filer.port={self.filer_port}",
             "-s3",
