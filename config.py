@@ -12,7 +12,8 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("AWARDS_INSTANCE_DIR", PROJECT_ROOT / "instance"))
 
-INSECURE_DEV_SECRET = "dev-only-insecure-secret-key"  # noqa: S105  (refused in production)
+# Refused in production (ProductionConfig.validate).
+INSECURE_DEV_SECRET = "dev-only-insecure-secret-key"  # noqa: S105  # nosec B105
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -97,7 +98,7 @@ class DevelopmentConfig(Config):
 class TestConfig(Config):
     ENV_NAME = "test"
     TESTING = True
-    SECRET_KEY = "test-secret-key"  # noqa: S105
+    SECRET_KEY = "test-secret-key"  # noqa: S105  # nosec B105
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     WTF_CSRF_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"

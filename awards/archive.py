@@ -278,6 +278,6 @@ def _reset_sequences(names: list[str]) -> None:
         # Names come from our own metadata, never from the archive.
         statement = (
             f"SELECT setval(pg_get_serial_sequence('{name}', '{pk[0]}'), "  # noqa: S608
-            f"COALESCE((SELECT MAX({pk[0]}) FROM {name}), 0) + 1, false)"
+            f"COALESCE((SELECT MAX({pk[0]}) FROM {name}), 0) + 1, false)"  # nosec B608
         )
         db.session.execute(text(statement))

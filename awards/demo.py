@@ -9,7 +9,8 @@ from awards.db import utcnow
 from awards.extensions import db
 from awards.models import Criterion, Cycle, Domain, FormSection, Role
 
-DEMO_PASSWORD = "demo-password-2026"  # noqa: S105  (demo accounts only, printed in the README)
+# Demo accounts only; the README lists them.
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105  # nosec B105
 
 
 def seed_demo() -> None:
