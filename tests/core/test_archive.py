@@ -63,30 +63,32 @@ def _build_cycle(storage):
             size_bytes=22,
         )
     )
-    other_submission = Submission(cycle=other, organisation=organisation, title="Not exported")
-    round_ = Round(cycle=cycle, name="Committee", kind=RoundKind.COMMITTEE, position=1)
-    round_.criteria.extend(cycle.criteria)
-    round_.panel.append(PanelMember(user=judge))
-    assignment = Assignment(round=round_, judge=judge, submission=submission)
-    review = Review(
-        round=round_,
-        judge=judge,
-        submission=submission,
-        assignment=assignment,
-        status=ReviewStatus.SUBMITTED,
-        overall_comment="Strong",
-    )
-    criterion = cycle.criteria[0]
-    review.scores.append(
-        Score(
-            criterion_id=criterion.id,
-            scale_min=criterion.scale_min,
-            scale_max=criterion.scale_max,
-            value=8,
-            comment="new",
+    # Built in one go: a lazy load half-way would autoflush half-linked objects.
+    with _db.session.no_autoflush:
+        other_submission = Submission(cycle=other, organisation=organisation, title="Not exported")
+        round_ = Round(cycle=cycle, name="Committee", kind=RoundKind.COMMITTEE, position=1)
+        round_.criteria.extend(cycle.criteria)
+        round_.panel.append(PanelMember(user=judge))
+        assignment = Assignment(round=round_, judge=judge, submission=submission)
+        review = Review(
+            round=round_,
+            judge=judge,
+            submission=submission,
+            assignment=assignment,
+            status=ReviewStatus.SUBMITTED,
+            overall_comment="Strong",
         )
-    )
-    _db.session.add_all([submission, other_submission, round_, assignment, review])
+        criterion = cycle.criteria[0]
+        review.scores.append(
+            Score(
+                criterion_id=criterion.id,
+                scale_min=criterion.scale_min,
+                scale_max=criterion.scale_max,
+                value=8,
+                comment="new",
+            )
+        )
+        _db.session.add_all([submission, other_submission, round_, assignment, review])
     _db.session.flush()
     record(applicant, "submission.submitted", submission, after={"status": "submitted"})
     _db.session.commit()
