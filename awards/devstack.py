@@ -6,6 +6,7 @@ fake. The SMTP sink is a real SMTP server (aiosmtpd) that keeps every message as
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import signal
@@ -257,7 +258,10 @@ def main() -> None:
         print(exc, file=sys.stderr, flush=True)
         raise SystemExit(2) from None
 
+    # Ctrl-C raises KeyboardInterrupt even if the shell started us with SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-connection chatter
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     seaweed = sink = None
     failure = ""
