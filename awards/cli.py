@@ -36,22 +36,31 @@ def create_user_command(email: str, name: str, role: str, password: str | None) 
     from awards.accounts.models import Role
     from awards.errors import DomainError
 
-    try:
-        if password:
-            user = services.create_user(
-                email=email, name=name or email, role=Role(role), password=password, verified=True
-            )
-            db.session.commit()
-            click.echo(f"Created {user.role} {user.email}.")
-        else:
-            invitation = services.invite_user(
-                email=email, name=name, role=Role(role), invited_by=None
-            )
-            db.session.commit()
-            click.echo(f"Invited {invitation.email} as {invitation.role}; the e-mail is queued.")
-    except DomainError as exc:
-        db.session.rollback()
-        raise click.ClickException(exc.message) from exc
+    # Services translate their messages and build e-mailed links with url_for: both need a
+    # request context. Commit inside it, because the end of a request removes the session.
+    with current_app.test_request_context("/"):
+        try:
+            if password:
+                user = services.create_user(
+                    email=email,
+                    name=name or email,
+                    role=Role(role),
+                    password=password,
+                    verified=True,
+                )
+                db.session.commit()
+                click.echo(f"Created {user.role} {user.email}.")
+            else:
+                invitation = services.invite_user(
+                    email=email, name=name, role=Role(role), invited_by=None
+                )
+                db.session.commit()
+                click.echo(
+                    f"Invited {invitation.email} as {invitation.role}; the e-mail is queued."
+                )
+        except DomainError as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc.message)) from exc
 
 
 def seed_demo_if_empty() -> bool:
@@ -71,15 +80,22 @@ def seed_demo_if_empty() -> bool:
 @with_appcontext
 def seed_demo_command(force: bool) -> None:
     """Load a realistic demo cycle (about 300 initiatives, judges, staff, attachments)."""
-    from awards.demo import DEMO_PASSWORD, seed_demo
+    from awards.demo import demo_summary, seed_demo
+    from awards.errors import DomainError
 
-    if not force and not seed_demo_if_empty():
+    if force:
+        try:
+            seed_demo()
+        except DomainError as exc:
+            db.session.rollback()
+            raise click.ClickException(exc.message) from exc
+        db.session.commit()
+    elif not seed_demo_if_empty():
         click.echo("Users exist already; nothing seeded (use --force to add a demo cycle anyway).")
         return
-    if force:
-        seed_demo()
-        db.session.commit()
-    click.echo(f"Demo data loaded. Every demo account's password is {DEMO_PASSWORD!r}.")
+    click.echo("Demo data loaded.")
+    for line in demo_summary():
+        click.echo(line)
 
 
 @awards_cli.command("export-cycle")
