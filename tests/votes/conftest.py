@@ -55,10 +55,15 @@ def client(app):
 
 @pytest.fixture
 def login_as(client):
-    from tests.conftest import login
-
     def _login(user):
-        login(client, user)
+        user_id = str(user.id)
+
+        def sign_in():  # in a context of its own, like IsolatedClient's requests
+            with client.session_transaction() as session:
+                session["_user_id"] = user_id
+                session["_fresh"] = True
+
+        contextvars.Context().run(sign_in)
         return client
 
     return _login
@@ -87,7 +92,9 @@ def make_ballot(
     committee = RoundFactory(cycle=cycle, kind=RoundKind.COMMITTEE)
     entries = []
     for number, (city, country, title) in enumerate(CITIES, start=1):
-        organisation = OrganisationFactory(name=f"City of {city}", city=city, country_code=country)
+        organisation = OrganisationFactory(
+            name=f"City of {city} ({cycle.slug})", city=city, country_code=country
+        )
         entries.append(
             SubmissionFactory(
                 cycle=cycle,
@@ -100,7 +107,7 @@ def make_ballot(
         )
     outsider = SubmissionFactory(
         cycle=cycle,
-        organisation=OrganisationFactory(name="City of Nowhere", city="Nowhere"),
+        organisation=OrganisationFactory(name=f"Nowhere ({cycle.slug})", city="Nowhere"),
         title="Not shortlisted initiative",
         status=SubmissionStatus.VALID,
         reference_code=f"{cycle.reference_prefix}-099",

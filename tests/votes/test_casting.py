@@ -235,3 +235,48 @@ def test_confirm_after_cast_counts_for_the_chosen_entry(client, db, ballot):
     assert vote.status == VoteStatus.CONFIRMED
     assert vote.submission_id == kampala.id
     assert db.session.scalar(select(func.count()).select_from(Vote)) == 1
+
+
+def _count_queries(db, fn) -> int:
+    from sqlalchemy import event
+
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        fn()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return len(statements)
+
+
+def test_ballot_page_queries_do_not_grow_with_the_shortlist(client, db):
+    from awards.models import Decision, Outcome, Round
+    from tests.factories import SubmissionFactory
+
+    ballot = make_ballot(db, show_running_totals=True)
+    url = f"/vote/{ballot.cycle.slug}"
+    small = _count_queries(db, lambda: client.get(url))
+    committee = db.session.scalar(select(Round).where(Round.cycle_id == ballot.cycle.id))
+    for n in range(6):
+        entry = SubmissionFactory(
+            cycle=ballot.cycle, status="valid", reference_code=f"{ballot.cycle.slug}-x{n}"
+        )
+        db.session.add(
+            Decision(round_id=committee.id, submission_id=entry.id, outcome=Outcome.SHORTLISTED)
+        )
+    db.session.commit()
+    response = None
+
+    def load():
+        nonlocal response
+        response = client.get(url)
+
+    large = _count_queries(db, load)
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).count("Read more and vote") == 9
+    assert large == small
