@@ -280,3 +280,22 @@ def test_ballot_page_queries_do_not_grow_with_the_shortlist(client, db):
     assert response.status_code == 200
     assert response.get_data(as_text=True).count("Read more and vote") == 9
     assert large == small
+
+
+def test_vote_index_lists_every_vote_or_goes_to_the_only_one(client, db):
+    first = make_ballot(db)
+    response = client.get("/vote/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/vote/{first.cycle.slug}"
+    opens = utcnow() + timedelta(days=3)
+    second = make_ballot(db, opens_at=opens, closes_at=opens + timedelta(days=3))
+    page = client.get("/vote/").get_data(as_text=True)
+    assert first.cycle.name in page and second.cycle.name in page
+    assert "Voting is open" in page and "The vote opens on" in page
+
+
+def test_check_inbox_page_does_not_echo_the_address(client, db, ballot):
+    response = client.get(cast(client, ballot, ballot.entries[0], "echo@example.org").location)
+    page = response.get_data(as_text=True)
+    assert "Almost done: check your inbox" in page
+    assert "echo@example.org" not in page
