@@ -19,6 +19,7 @@ FEATURE_BLUEPRINTS = (
     "awards.judging.views",
     "awards.judging.admin_views",
     "awards.results.views",
+    "awards.votes.views",
 )
 
 
