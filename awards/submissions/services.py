@@ -928,13 +928,6 @@ def submit_submission(submission: Submission, *, actor: User) -> SubmissionVersi
             _("The application is not complete yet. Please fill in what is listed below."),
             missing,
         )
-    first_time = submission.reference_code is None
-    if first_time:
-        submission.reference_code = allocate_reference_code(submission.cycle)
-    now = utcnow()
-    transition(submission, S.SUBMITTED, actor=actor)
-    submission.submitted_at = now
-    submission.first_submitted_at = submission.first_submitted_at or now
     number = (
         db.session.scalar(
             select(func.coalesce(func.max(SubmissionVersion.number), 0)).where(
@@ -943,20 +936,38 @@ def submit_submission(submission: Submission, *, actor: User) -> SubmissionVersi
         )
         + 1
     )
-    version = SubmissionVersion(
-        submission=submission,
-        number=number,
-        snapshot=build_snapshot(submission),
-        submitted_at=now,
-        submitted_by_id=actor.id,
-    )
-    db.session.add(version)
+    submission.answers, submission.attachments  # noqa: B018  (loaded before the changes)
     try:
+        # On SQLite a concurrent submit of the same entry is caught here: its UPDATE names the
+        # lock_version it read, finds no row and raises StaleDataError (PostgreSQL queued it
+        # behind our row lock instead, and it saw the new status above).
+        with db.session.no_autoflush:
+            if submission.reference_code is None:
+                submission.reference_code = allocate_reference_code(submission.cycle)
+            now = utcnow()
+            transition(submission, S.SUBMITTED, actor=actor)
+            submission.submitted_at = now
+            submission.first_submitted_at = submission.first_submitted_at or now
+            version = SubmissionVersion(
+                submission=submission,
+                number=number,
+                snapshot=build_snapshot(submission),
+                submitted_at=now,
+                submitted_by_id=actor.id,
+            )
+            db.session.add(version)
         db.session.flush()
     except (StaleDataError, IntegrityError) as exc:
         db.session.rollback()
-        raise AlreadySubmitted(
-            _("This application has just been submitted by another click or a colleague.")
+        status_now = db.session.scalar(
+            select(Submission.status).where(Submission.id == submission.id)
+        )
+        if status_now == S.SUBMITTED:
+            raise AlreadySubmitted(
+                _("This application has just been submitted by another click or a colleague.")
+            ) from exc
+        raise StaleEdit(
+            _("A colleague changed the application at the same moment. Please submit again.")
         ) from exc
     queue_mail(
         actor.email,
