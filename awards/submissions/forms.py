@@ -50,11 +50,12 @@ class NewApplicationForm(FlaskForm):
 
 
 class ContactForm(Form):
-    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    name = StringField(_l("Name"), validators=[NeededToSubmit(), Optional(), Length(max=200)])
     role = StringField(_l("Role or position"), validators=[Optional(), Length(max=200)])
     email = EmailField(
         _l("E-mail"),
         validators=[
+            NeededToSubmit(),
             Optional(),
             Email(
                 message=_l("Enter an e-mail address like name@city.gov."),

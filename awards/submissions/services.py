@@ -102,6 +102,12 @@ def _deadline_text(submission: Submission) -> str:
     return f"{in_zone(deadline, zone)} ({utc_offset_label(zone, deadline)})"
 
 
+def _moment(value, cycle: Cycle) -> str:
+    """A time as the messages show it: in the cycle's zone, with its UTC offset."""
+    zone = cycle.time_zone
+    return f"{in_zone(value, zone, 'short')} ({utc_offset_label(zone, value)})"
+
+
 def ensure_before_deadline(submission: Submission) -> None:
     if utcnow() >= effective_deadline(submission):
         raise DeadlinePassed(
@@ -357,7 +363,7 @@ def save_basic_info(
                 "A colleague saved the basic information at %(when)s, after you opened this "
                 "page. Your changes are not saved yet and are still in the form: compare them "
                 "with the saved version, then save again to keep yours.",
-                when=f"{in_zone(submission.updated_at, submission.cycle.time_zone, 'short')}",
+                when=_moment(submission.updated_at, submission.cycle),
             )
         )
     data.title = _clean_line(data.title)
@@ -519,11 +525,7 @@ def save_section(
     )
     if result.rowcount != 1:
         who = answer.updated_by.name if answer and answer.updated_by else _("A colleague")
-        when = (
-            in_zone(answer.updated_at, submission.cycle.time_zone, "short")
-            if answer and answer.updated_at
-            else ""
-        )
+        when = _moment(answer.updated_at, submission.cycle) if answer and answer.updated_at else ""
         raise StaleEdit(
             _(
                 "%(who)s saved this section at %(when)s, after you started editing it. Your "
