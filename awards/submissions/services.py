@@ -979,7 +979,6 @@ def submit_submission(submission: Submission, *, actor: User) -> SubmissionVersi
         user=actor,
         submission=submission,
         version=version,
-        deadline_text=_deadline_text(submission),
         link=_absolute("submissions.print_view", submission_id=submission.id),
     )
     return version
