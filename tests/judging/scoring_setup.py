@@ -21,6 +21,10 @@ from tests.factories import (
 )
 
 
+def _id(thing) -> int:
+    return thing if isinstance(thing, int) else thing.id
+
+
 @dataclass
 class Setting:
     """Ids of what was built; the properties load the rows in the current session. (Each test
@@ -56,9 +60,11 @@ class Setting:
     def criteria(self):
         return list(self.round.criteria)
 
-    def assignment(self, judge: User | None = None, submission: Submission | None = None):
-        judge_id = judge.id if judge is not None else self.judge_ids[0]
-        submission_id = submission.id if submission is not None else self.submission_ids[0]
+    def assignment(
+        self, judge: User | int | None = None, submission: Submission | int | None = None
+    ) -> Assignment:
+        judge_id = _id(judge) if judge is not None else self.judge_ids[0]
+        submission_id = _id(submission) if submission is not None else self.submission_ids[0]
         return db.session.get(Assignment, self.assignment_ids[(judge_id, submission_id)])
 
     def entry_url(
