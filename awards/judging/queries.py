@@ -156,6 +156,7 @@ def judge_dashboard(judge_id: int) -> list[RoundProgress]:
         )
         .order_by(
             case((Round.status == RoundStatus.OPEN, 0), else_=1),
+            Round.closes_at.is_(None),  # rounds without a closing date last, on every database
             Round.closes_at,
             Round.cycle_id,
             Round.position,

@@ -272,11 +272,12 @@ def form_expired(exc: CSRFError):
     """A form posted after the session expired: nothing typed is lost, because drafts are
     autosaved and the page keeps a copy in the browser; send the judge back to the form."""
     if request.endpoint == "judging.autosave":
+        signed_out = not current_user.is_authenticated
         return jsonify(
             ok=False,
-            signed_out=not current_user.is_authenticated,
+            signed_out=signed_out,
             message=_("Your session has expired. Your text is kept in this browser."),
-        ), 400
+        ), (401 if signed_out else 400)
     if not current_user.is_authenticated:
         flash(
             _(

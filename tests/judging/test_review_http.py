@@ -298,7 +298,7 @@ def test_expired_session_with_csrf_on_goes_back_to_sign_in_with_the_form_as_targ
         page = client.get(response.headers["Location"])
         assert "Your session expired. Your last saved draft is kept" in text_of(page)
         response = client.post(setting.entry_url() + "/autosave", data=form_data(setting, 5))
-        assert response.status_code == 400
+        assert response.status_code == 401
         assert response.get_json()["signed_out"] is True
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
@@ -366,3 +366,35 @@ def test_each_button_of_a_fresh_form_creates_only_one_review(client, login_as, d
     client.post(setting.entry_url(), data=form_data(setting, 5, action=action))
     assert len(db.session.scalars(select(Review)).all()) == 1
     assert review_for(setting.assignment()) is not None
+
+
+def test_autosave_and_form_work_with_csrf_protection_on(app, db):
+    from tests.conftest import login
+
+    setting = make_setting()
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        client = app.test_client()
+        login(client, setting.judge)
+        page = client.get(setting.entry_url()).get_data(as_text=True)
+        token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
+        data = form_data(setting, 4) | {"csrf_token": token}
+        response = client.post(
+            setting.entry_url() + "/autosave", data=data, headers={"X-CSRFToken": token}
+        )
+        assert response.status_code == 200
+        assert response.get_json()["lock_version"] == 1
+        response = client.post(setting.entry_url(), data=form_data(setting, 5, version=1))
+        assert response.status_code == 302  # no token: told the page expired, back to the form
+        assert response.headers["Location"] == setting.entry_url()
+        assert "This page had expired, so nothing was saved from it." in text_of(
+            client.get(setting.entry_url())
+        )
+        response = client.post(
+            setting.entry_url(), data=form_data(setting, 5, version=1) | {"csrf_token": token}
+        )
+        assert response.status_code == 302
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    db.session.expire_all()
+    assert {s.value for s in db.session.scalar(select(Review)).scores} == {5}

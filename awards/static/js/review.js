@@ -95,7 +95,7 @@
     restore.textContent = message("RestoreButton");
     var discard = document.createElement("button");
     discard.type = "button";
-    discard.className = "btn btn-sm btn-outline-secondary";
+    discard.className = "btn btn-sm btn-outline-dark";
     discard.textContent = message("DiscardButton");
     box.appendChild(text);
     box.appendChild(restore);
@@ -199,8 +199,13 @@
 
   function changed() {
     dirty = true;
-    setState(message("Unsaved"), "unsaved");
     clearTimeout(storeTimer);
+    if (stopped) {
+      // Keep the message that says why saving stopped (and its sign-in link) in view.
+      store();
+      return;
+    }
+    setState(message("Unsaved"), "unsaved");
     storeTimer = setTimeout(store, 300);
     if (autosaveOn && !stopped) {
       clearTimeout(timer);
@@ -231,7 +236,9 @@
       store();
     });
     window.addEventListener("beforeunload", function (event) {
-      if (dirty && !leaving) {
+      // Once autosave has stopped (signed out, or another tab saved), the text is in this
+      // browser's copy and the page says so: let the judge go and sign in.
+      if (dirty && !leaving && !stopped) {
         store();
         event.preventDefault();
         event.returnValue = message("Leave");
