@@ -31,6 +31,7 @@ test: $(STAMP) $(AXE)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit -q -c pyproject.toml -r awards config.py wsgi.py
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

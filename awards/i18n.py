@@ -16,7 +16,7 @@ from awards.extensions import babel
 
 def select_locale() -> str:
     languages = list(current_app.config["LANGUAGES"])
-    if not has_request_context():  # services run by the worker or the CLI, and their tests
+    if not has_request_context():  # the worker, CLI commands, services called by benchmarks
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale

@@ -35,6 +35,7 @@ from awards.submissions.models import (
     SubmissionStatus,
     SubmissionVersion,
 )
+from awards.votes.models import Vote, VoteCampaign, VoteInvalidation, VoteRule, VoteStatus
 
 __all__ = [
     "Assignment",
@@ -75,4 +76,9 @@ __all__ = [
     "SubmissionStatus",
     "SubmissionVersion",
     "User",
+    "Vote",
+    "VoteCampaign",
+    "VoteInvalidation",
+    "VoteRule",
+    "VoteStatus",
 ]

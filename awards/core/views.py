@@ -49,8 +49,8 @@ NAV_ITEMS: dict[Role, list[tuple[str, Any]]] = {
         ("judging.dashboard", _l("My entries")),
         ("judging.guide", _l("How scoring works")),
     ],
-    Role.SECRETARIAT: [("cycles.index", _l("Cycles"))],
-    Role.ADMIN: [("cycles.index", _l("Cycles"))],
+    Role.SECRETARIAT: [("cycles.index", _l("Cycles")), ("votes.admin_index", _l("Public vote"))],
+    Role.ADMIN: [("cycles.index", _l("Cycles")), ("votes.admin_index", _l("Public vote"))],
 }
 
 

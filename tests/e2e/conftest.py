@@ -34,16 +34,20 @@ DESKTOP = {"width": 1366, "height": 900}
 @pytest.fixture(scope="session")
 def live_server(app) -> Iterator[str]:
     port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    previous_base = app.config["BASE_URL"]
-    app.config["BASE_URL"] = base_url  # links in e-mails point at the live server
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield base_url
+    yield f"http://127.0.0.1:{port}"
     server.shutdown()
     thread.join(timeout=10)
-    app.config["BASE_URL"] = previous_base
+
+
+@pytest.fixture(autouse=True)
+def _links_point_at_live_server(app, live_server):
+    """Links in e-mails point at the live server, for this test only."""
+    previous, app.config["BASE_URL"] = app.config["BASE_URL"], live_server
+    yield
+    app.config["BASE_URL"] = previous
 
 
 @pytest.fixture(scope="session")
