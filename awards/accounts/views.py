@@ -5,6 +5,7 @@ from __future__ import annotations
 from zoneinfo import available_timezones
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -74,7 +75,8 @@ def register():
                 email=form.email.data,
                 name=form.name.data,
                 password=form.password.data,
-                locale=request.accept_languages.best_match(current_app.config["LANGUAGES"]),
+                # The language the page is shown in: the visitor's pick, else the browser's.
+                locale=str(get_locale()),
             )
         except DomainError as exc:
             attach_error(form, exc)

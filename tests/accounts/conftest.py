@@ -1,0 +1,34 @@
+"""Fixtures for the account tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.accounts.helpers import IsolatedClient, other_apps
+from tests.factories import PASSWORD
+
+
+@pytest.fixture
+def client(app):
+    return IsolatedClient(app, app.response_class, use_cookies=True)
+
+
+@pytest.fixture
+def register_form():
+    def _fields(**overrides):
+        fields = {
+            "name": "Ana Lucía Gómez",
+            "email": "ana.gomez@bogota.gov.co",
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+        }
+        fields.update(overrides)
+        return fields
+
+    return _fields
+
+
+@pytest.fixture
+def make_app(app):
+    with other_apps(app) as make:
+        yield make
