@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
 
 from babel.dates import format_datetime as babel_format
 from flask import Flask, current_app, has_request_context, request, session
@@ -28,11 +29,27 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str | None:
+    """The viewer's own choice (account settings), else the zone their browser reported."""
     if not has_request_context():
         return None
     if current_user and current_user.is_authenticated and current_user.timezone:
         return current_user.timezone
     return session.get("timezone")
+
+
+def is_timezone(name: str) -> bool:
+    return name in _timezones()
+
+
+@cache
+def _timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def timezone_is_known() -> bool:
+    """False until the viewer chose a zone or their browser told us (see static/js/timezone.js);
+    until then times show in UTC, and say so."""
+    return select_timezone() is not None
 
 
 def in_zone(value: datetime | None, zone_name: str, fmt: str = "medium") -> str:
@@ -61,3 +78,4 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["format_number"] = format_number
     app.jinja_env.globals["viewer_timezone"] = lambda: str(get_timezone())
+    app.jinja_env.globals["timezone_is_known"] = timezone_is_known

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -31,6 +40,7 @@ from awards.accounts.permissions import (
 from awards.errors import DomainError
 from awards.extensions import limiter, login_manager
 from awards.forms import attach_error
+from awards.i18n import is_timezone
 
 bp = Blueprint("accounts", __name__)
 
@@ -232,6 +242,18 @@ def profile():
         flash(_("Your settings are saved."), "success")
         return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form), (422 if form.errors else 200)
+
+
+@bp.post("/account/timezone")
+@public
+def set_browser_timezone():
+    """The browser reports its time zone once (static/js/timezone.js); times then show in it.
+    A zone chosen in the account settings wins over this."""
+    zone = request.form.get("timezone", "")
+    if not is_timezone(zone):
+        return "", 400
+    session["timezone"] = zone
+    return "", 204
 
 
 @bp.route("/organisation/new", methods=["GET", "POST"])

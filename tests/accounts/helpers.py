@@ -72,8 +72,8 @@ def other_apps(app: Flask) -> Iterator[Callable[..., Flask]]:
 
     saved = (limiter._storage, limiter._limiter, limiter._key_prefix)
 
-    def build(**overrides) -> Flask:
-        return create_app(TestConfig, {key: app.config[key] for key in _SHARED_CONFIG} | overrides)
+    def build(config=TestConfig, **overrides) -> Flask:
+        return create_app(config, {key: app.config[key] for key in _SHARED_CONFIG} | overrides)
 
     try:
         yield build
