@@ -90,6 +90,13 @@ class User(UserMixin, TimestampMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login: a deactivated account cannot sign in
         return self.is_active_account
 
+    def get_id(self) -> str:
+        """What the session and the remember cookie keep: the id and a fingerprint of the
+        password, so that changing the password signs out every other session."""
+        from awards.accounts.tokens import password_fingerprint
+
+        return f"{self.id}:{password_fingerprint(self.password_hash)}"
+
     @property
     def is_verified(self) -> bool:
         return self.email_verified_at is not None

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import secrets
 from datetime import timedelta
+from functools import cache
 from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
@@ -43,6 +46,18 @@ def check_password(user: User, password: str) -> bool:
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return True
+
+
+@cache
+def _dummy_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def _spend_a_verification(password: str) -> None:
+    """Take as long as checking a real account's password, so that the delay of the answer does
+    not tell which addresses have an account."""
+    with contextlib.suppress(VerificationError):
+        _hasher.verify(_dummy_hash(), password)
 
 
 def validate_password(password: str) -> None:
@@ -135,6 +150,8 @@ def authenticate(email: str, password: str) -> User:
     """Return the user for these credentials, or raise one message for every kind of failure
     (so the form does not reveal which addresses have accounts)."""
     user = find_user_by_email(email)
+    if user is None:
+        _spend_a_verification(password)
     if user is None or not check_password(user, password):
         raise DomainError(_("The e-mail address or the password is not right."), field="password")
     if not user.is_active:

@@ -41,6 +41,7 @@ from awards.errors import DomainError
 from awards.extensions import limiter, login_manager
 from awards.forms import attach_error
 from awards.i18n import is_timezone
+from awards.security import safe_redirect_target
 
 bp = Blueprint("accounts", __name__)
 
@@ -49,16 +50,17 @@ login_manager.login_message_category = "info"
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
+def load_user(session_id: str) -> User | None:
+    """The user of a session or remember cookie (see `User.get_id`): a session started before
+    the password changed (the fingerprint differs) is over."""
+    from awards.accounts.tokens import password_fingerprint
     from awards.extensions import db
 
-    return db.session.get(User, int(user_id))
-
-
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
+    user_id, _, fingerprint = session_id.partition(":")
+    user = db.session.get(User, int(user_id))
+    if user is None or (fingerprint and fingerprint != password_fingerprint(user.password_hash)):
+        return None
+    return user
 
 
 def _login_limit() -> str:
@@ -66,7 +68,11 @@ def _login_limit() -> str:
 
 
 def _submitted_email() -> str:
-    return "login-account:" + request.form.get("email", "").strip().lower()
+    return request.form.get("email", "").strip().lower()
+
+
+def _login_account_key() -> str:
+    return "login-account:" + _submitted_email()
 
 
 def _failed(response) -> bool:
@@ -121,7 +127,7 @@ def verify_email(token: str):
 
 @bp.post("/verify/resend")
 @public
-@limiter.limit("5 per hour", key_func=lambda: "verify:" + request.form.get("email", "").lower())
+@limiter.limit("5 per hour", key_func=lambda: "verify:" + _submitted_email())
 def resend_verification():
     form = ResendVerificationForm()
     if form.validate_on_submit():
@@ -135,7 +141,7 @@ def resend_verification():
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_login_limit, methods=["POST"], key_func=_submitted_email, deduct_when=_failed)
+@limiter.limit(_login_limit, methods=["POST"], key_func=_login_account_key, deduct_when=_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
@@ -147,7 +153,9 @@ def login():
             attach_error(form, exc)
         else:
             login_user(user, remember=form.remember.data)
-            return redirect(_safe_next(form.next.data) or url_for(home_endpoint_for(user)))
+            return redirect(
+                safe_redirect_target(form.next.data) or url_for(home_endpoint_for(user))
+            )
     status = 401 if form.errors or form.form_errors else 200
     return render_template("accounts/login.html", form=form), status
 
@@ -163,6 +171,7 @@ def logout():
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @public
 @limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit("5 per hour", methods=["POST"], key_func=lambda: "reset:" + _submitted_email())
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -208,8 +217,6 @@ def accept_invitation(token: str):
         return render_template(
             "accounts/token_problem.html", message=exc.message, form=ResendVerificationForm()
         ), 400
-    if current_user.is_authenticated:
-        logout_user()
     form = AcceptInvitationForm(name=invitation.name)
     if form.validate_on_submit():
         try:

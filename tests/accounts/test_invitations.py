@@ -198,3 +198,14 @@ def test_cli_create_user_without_password_mails_an_invitation(app, db, mailbox, 
     )
     assert taken.exit_code == 1
     assert "Error: taken@uclg.org has an account already." in taken.output
+
+
+def test_invitation_link_opened_while_signed_in_switches_only_on_accept(
+    client, login_as, db, mailbox, deliver_mail
+):
+    _invitation, path = _invite_judge(db, deliver_mail, mailbox)
+    login_as(ApplicantFactory(name="Ana Gómez"))
+    assert client.get(path).status_code == 200
+    assert "Ana Gómez" in html.unescape(client.get("/account").text)  # still signed in
+    assert _accept(client, path).headers["Location"] == "/judging/"
+    assert client.get("/judging/").status_code == 200

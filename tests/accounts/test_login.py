@@ -62,12 +62,25 @@ def test_login_unverified_account_is_refused_with_message(client, db):
     assert client.get("/account").status_code == 302
 
 
-def test_login_follows_a_local_next_but_never_another_site(client, db):
+def test_login_follows_a_local_next(client, db):
     ApplicantFactory(email="ana@bogota.gov.co")
-    response = sign_in(client, "ana@bogota.gov.co", next="/account")
-    assert response.headers["Location"] == "/account"
-    client.post("/logout")
-    response = sign_in(client, "ana@bogota.gov.co", next="//evil.example/phish")
+    response = sign_in(client, "ana@bogota.gov.co", next="/account?tab=1")
+    assert response.headers["Location"] == "/account?tab=1"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/phish",
+        "/\\evil.example/phish",
+        "https://evil.example/phish",
+        "javascript:alert(1)",
+        "/\tevil",
+    ],
+)
+def test_login_never_follows_a_next_to_another_site(client, db, target):
+    ApplicantFactory(email="ana@bogota.gov.co")
+    response = sign_in(client, "ana@bogota.gov.co", next=target)
     assert response.headers["Location"] == "/applications/"
 
 
@@ -157,6 +170,26 @@ def test_login_rate_limit_counts_only_failed_attempts(app, client, db, monkeypat
         assert sign_in(client, "busy@city.gov").status_code == 302
         client.post("/logout")
     assert client.get("/login").status_code == 200  # GET is never limited
+
+
+def test_login_rate_limit_counts_each_client_behind_a_trusted_load_balancer(make_app, db):
+    other = make_app(TRUSTED_PROXY_COUNT=1, LOGIN_RATE_LIMIT="2/minute")
+    balancer = {"REMOTE_ADDR": "10.0.0.2"}  # every request arrives from the load balancer
+    client = IsolatedClient(other, other.response_class, use_cookies=True)
+
+    def attempt(client_address: str, email: str):
+        return client.post(
+            "/login",
+            data={"email": email, "password": "wrong-password"},
+            environ_base=balancer,
+            headers={"X-Forwarded-For": client_address},
+        )
+
+    for n in range(2):
+        assert attempt("203.0.113.7", f"a{n}@city.gov").status_code == 401
+    _assert_too_many(attempt("203.0.113.7", "a9@city.gov"))
+    # Another client behind the same balancer still has its own attempts.
+    assert attempt("198.51.100.4", "b0@city.gov").status_code == 401
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from awards.accounts.tokens import make_token
 from awards.db import frozen_clock, utcnow
 from tests.accounts.helpers import (
     NEW_PASSWORD,
+    IsolatedClient,
     field_error,
     link_path,
     only_message_to,
@@ -134,3 +135,40 @@ def test_reset_of_unverified_account_also_verifies_it(client, db, mailbox, deliv
     assert _choose(client, path).status_code == 302
     assert db.session.get(User, user.id).email_verified_at is not None
     assert sign_in(client, "new@bogota.gov.co", NEW_PASSWORD).status_code == 302
+
+
+def test_password_change_ends_every_other_session(app, client, db, mailbox, deliver_mail):
+    UserFactory(email="ana@bogota.gov.co")
+    elsewhere = IsolatedClient(app, app.response_class, use_cookies=True)
+    sign_in(elsewhere, "ana@bogota.gov.co", remember="y")
+    assert elsewhere.get("/account").status_code == 200
+
+    path = _request_reset(client, deliver_mail, mailbox, "ana@bogota.gov.co")
+    assert _choose(client, path).status_code == 302
+
+    # Neither the session nor the remember-me cookie of the old password opens a page.
+    assert elsewhere.get("/account").status_code == 302
+    with elsewhere.session_transaction() as session:
+        session.clear()
+    assert elsewhere.get("/account").status_code == 302
+    assert sign_in(elsewhere, "ana@bogota.gov.co", NEW_PASSWORD).status_code == 302
+    assert elsewhere.get("/account").status_code == 200
+
+
+def test_forgot_form_limits_mails_to_one_address(client, db, mailbox, deliver_mail):
+    UserFactory(email="ana@bogota.gov.co")
+    for n in range(5):
+        response = client.post(
+            "/password/forgot",
+            data={"email": "ana@bogota.gov.co"},
+            environ_base={"REMOTE_ADDR": f"198.51.100.{n + 1}"},
+        )
+        assert response.status_code == 302
+    refused = client.post(
+        "/password/forgot",
+        data={"email": "ANA@bogota.gov.co"},
+        environ_base={"REMOTE_ADDR": "198.51.100.99"},
+    )
+    assert refused.status_code == 429
+    deliver_mail()
+    assert len(mailbox.messages_to("ana@bogota.gov.co")) == 5

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from awards.accounts.models import Organisation, User
 from awards.accounts.permissions import public
 from awards.core.models import AuditEvent, OutboxMessage
+from awards.security import safe_redirect_target
 from config import ProductionConfig
 from tests.accounts.helpers import IsolatedClient, link_path, only_message_to, other_apps
 from tests.factories import (
@@ -68,6 +69,10 @@ def test_csrf_post_without_token_gets_own_400_page_and_with_token_succeeds(make_
 
     refused = client.post("/login", data=form)
     assert_own_error_page(refused, 400, "The request could not be understood")
+    assert (
+        "The form could not be accepted: it has expired or was not sent from this site. "
+        "Please reload the page and try again." in refused.text
+    )
     forged = client.post("/login", data=form | {"csrf_token": "forged"})
     assert forged.status_code == 400
     assert client.get("/account").status_code == 302  # still signed out
@@ -84,6 +89,25 @@ def test_csrf_protects_forms_outside_the_accounts_pages_too(make_app, db):
     assert client.post("/language", data={"locale": "fr"}).status_code == 400
     token = _csrf_token(client.get("/").text)
     assert client.post("/language", data={"locale": "fr", "csrf_token": token}).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("target", "safe"),
+    [
+        ("/account", "/account"),
+        ("/applications/?cycle=7#top", "/applications/?cycle=7#top"),
+        ("", None),
+        (None, None),
+        ("account", None),
+        ("//evil.example", None),
+        ("/\\evil.example", None),
+        ("/\t/evil.example", None),
+        ("https://evil.example/", None),
+        ("javascript:alert(1)", None),
+    ],
+)
+def test_safe_redirect_target_keeps_only_paths_on_this_site(target, safe):
+    assert safe_redirect_target(target) == safe
 
 
 # Error pages -----------------------------------------------------------------------------------
