@@ -11,6 +11,7 @@ from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_datetime, format_number, get_locale, get_timezone
 from flask_login import current_user
 
+from awards.accounts.models import ROLE_LABELS, Role
 from awards.accounts.regions import country_name
 from awards.extensions import babel
 
@@ -79,3 +80,4 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["format_number"] = format_number
     app.jinja_env.globals["viewer_timezone"] = lambda: str(get_timezone())
     app.jinja_env.globals["timezone_is_known"] = timezone_is_known
+    app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS[Role(role)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -18,6 +19,15 @@ class Role(StrEnum):
     JUDGE = "judge"
     SECRETARIAT = "secretariat"
     ADMIN = "admin"
+
+
+# How a role is named to people, in their language.
+ROLE_LABELS = {
+    Role.APPLICANT: _l("applicant"),
+    Role.JUDGE: _l("judge"),
+    Role.SECRETARIAT: _l("member of the secretariat"),
+    Role.ADMIN: _l("administrator"),
+}
 
 
 class GovernmentLevel(StrEnum):

@@ -45,6 +45,7 @@ def test_invited_judge_accepts_sets_name_and_password_and_is_signed_in(
     form = client.get(path)
     assert form.status_code == 200
     assert 'value="Marie Dupont"' in form.text  # the name the secretariat typed, to correct
+    assert "You are invited as judge with the address marie@lyon.fr." in form.text
 
     response = _accept(client, path)
     assert response.status_code == 302

@@ -43,22 +43,25 @@ def test_login_wrong_password_and_unknown_account_get_the_same_answer(client, db
     assert client.get("/account").status_code == 302
 
 
-def test_login_deactivated_account_is_refused(client, db):
-    UserFactory(email="gone@city.gov", is_active_account=False)
-    response = sign_in(client, "gone@city.gov")
+@pytest.mark.parametrize(
+    ("account", "message"),
+    [
+        (
+            {"is_active_account": False},
+            "This account has been deactivated. Contact the award secretariat.",
+        ),
+        (
+            {"email_verified_at": None},
+            "Please confirm your e-mail address first: use the link we sent you.",
+        ),
+    ],
+    ids=["deactivated", "unverified"],
+)
+def test_login_refused_with_message_next_to_email(client, db, account, message):
+    UserFactory(email="someone@city.gov", **account)
+    response = sign_in(client, "someone@city.gov")
     assert response.status_code == 401
-    assert field_error(response.text, "email") == (
-        "This account has been deactivated. Contact the award secretariat."
-    )
-
-
-def test_login_unverified_account_is_refused_with_message(client, db):
-    UserFactory(email="new@city.gov", email_verified_at=None)
-    response = sign_in(client, "new@city.gov")
-    assert response.status_code == 401
-    assert field_error(response.text, "email") == (
-        "Please confirm your e-mail address first: use the link we sent you."
-    )
+    assert field_error(response.text, "email") == message
     assert client.get("/account").status_code == 302
 
 
