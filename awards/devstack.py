@@ -111,6 +111,10 @@ class SeaweedFS:
             f"-master.port={self.master_port}",
             f"-volume.port={self.volume_port}",
             "-volume.max=0",
+            # With the default 30 GB volumes, "auto" allows free disk / 30 GB volumes: two on a
+            # 70 GB disk. The filer's own minute-by-minute metadata log takes those, and the
+            # bucket then gets "No writable volumes and no free volumes left".
+            "-master.volumeSizeLimitMB=128",
             "-filer",
             f"-filer.port={self.filer_port}",
             "-s3",
