@@ -4,4 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-PERIODIC_JOBS: list[Callable[[], None]] = []
+from awards.judging.reminders import run_round_reminders
+
+PERIODIC_JOBS: list[Callable[[], None]] = [
+    run_round_reminders,  # reminders before rounds close; "all reviews are in" notices
+]

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, make_url, text
 
 from awards import create_app
@@ -111,9 +113,19 @@ def db(app):
     return _db
 
 
+class _TestClient(FlaskClient):
+    """Requests made inside a test share the test's app context, hence its `g`: forget the
+    user Flask-Login cached there, or the next request meets last request's detached user."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g.pop("_login_user", None)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    return _TestClient(app, app.response_class, use_cookies=True)
 
 
 @pytest.fixture
@@ -128,8 +140,11 @@ def mailbox(smtp_server) -> SMTPSink:
 
 def login(client, user) -> None:
     """Sign a test client in as `user` without going through the form."""
+    # Read the id first: opening the session transaction pops a request context, whose teardown
+    # removes the database session (and would detach a freshly committed, expired `user`).
+    user_id = str(user.id)
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user_id
         session["_fresh"] = True
 
 

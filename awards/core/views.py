@@ -46,8 +46,16 @@ NAV_ITEMS: dict[Role, list[tuple[str, Any]]] = {
         ("accounts.organisation", _l("My organisation")),
     ],
     Role.JUDGE: [("judging.dashboard", _l("My entries"))],
-    Role.SECRETARIAT: [("cycles.index", _l("Cycles"))],
-    Role.ADMIN: [("cycles.index", _l("Cycles"))],
+    Role.SECRETARIAT: [
+        ("cycles.index", _l("Cycles")),
+        ("screening.index", _l("Screening")),
+        ("cycles.people_index", _l("Judges")),
+    ],
+    Role.ADMIN: [
+        ("cycles.index", _l("Cycles")),
+        ("screening.index", _l("Screening")),
+        ("cycles.people_index", _l("Judges")),
+    ],
 }
 
 
