@@ -192,7 +192,8 @@ def test_extending_the_final_deadline_is_audited_and_announced(
         data=_edit_data(gza7, final_deadline="2026-04-30T23:59", announce="y"),
     )
     assert response.status_code == 302
-    assert db.session.get(Cycle, cycle_id).final_deadline == datetime(2026, 4, 30, 15, 59, tzinfo=UTC)
+    saved = db.session.get(Cycle, cycle_id)
+    assert saved.final_deadline == datetime(2026, 4, 30, 15, 59, tzinfo=UTC)
     event = db.session.scalar(
         select(AuditEvent).where(AuditEvent.action == "cycle.deadline_extended")
     )
@@ -237,7 +238,8 @@ def test_edit_with_deadline_before_opening_is_refused_and_nothing_changes(as_sta
     )
     assert response.status_code == 422
     assert "The final deadline must come after the opening." in response.get_data(as_text=True)
-    assert db.session.get(Cycle, cycle_id).final_deadline == datetime(2026, 3, 31, 15, 59, tzinfo=UTC)
+    saved = db.session.get(Cycle, cycle_id)
+    assert saved.final_deadline == datetime(2026, 3, 31, 15, 59, tzinfo=UTC)
 
 
 def test_edit_form_shows_deadlines_in_the_cycle_zone(as_staff, gza7):
