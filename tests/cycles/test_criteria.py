@@ -224,9 +224,7 @@ def test_deleting_a_criterion_used_by_a_round_is_refused(db, cycle, staff, score
 
 def test_deleting_an_unused_criterion_works(as_staff, db, cycle):
     criterion_id = cycle.criteria[2].id
-    response = as_staff.post(
-        f"/secretariat/cycles/{cycle.id}/criteria/{criterion_id}/delete"
-    )
+    response = as_staff.post(f"/secretariat/cycles/{cycle.id}/criteria/{criterion_id}/delete")
     assert response.status_code == 302
     assert db.session.get(Criterion, criterion_id) is None
 

@@ -106,9 +106,7 @@ def test_new_cycle_early_bird_before_opening_is_refused(as_staff, db):
         "/secretariat/cycles/new", data=_form(early_bird_deadline="2025-09-28T12:00")
     )
     assert response.status_code == 422
-    assert "The early-bird deadline must come after the opening." in response.get_data(
-        as_text=True
-    )
+    assert "The early-bird deadline must come after the opening." in response.get_data(as_text=True)
 
 
 def test_new_cycle_early_bird_after_final_is_refused(as_staff):
@@ -214,11 +212,14 @@ def test_extending_a_deadline_without_announcement_sends_nothing(as_staff, db, g
         data=_edit_data(gza7, final_deadline="2026-04-30T23:59"),
     )
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
-    assert db.session.scalar(
-        select(func.count())
-        .select_from(AuditEvent)
-        .where(AuditEvent.action == "cycle.deadline_extended")
-    ) == 1
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "cycle.deadline_extended")
+        )
+        == 1
+    )
 
 
 def test_bringing_a_deadline_forward_is_audited_as_such(db, gza7, staff):

@@ -85,9 +85,7 @@ def test_section_of_another_cycle_is_404(as_staff, db, cycle):
     from tests.factories import CycleFactory
 
     other = CycleFactory()
-    response = as_staff.get(
-        f"/secretariat/cycles/{cycle.id}/sections/{other.sections[0].id}/edit"
-    )
+    response = as_staff.get(f"/secretariat/cycles/{cycle.id}/sections/{other.sections[0].id}/edit")
     assert response.status_code == 404
 
 

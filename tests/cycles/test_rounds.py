@@ -36,9 +36,7 @@ def _round_form(cycle, **overrides):
 def test_new_round_stores_every_setting(as_staff, db, cycle):
     cycle_id = cycle.id
     criteria_ids = [c.id for c in cycle.criteria[:2]]
-    response = as_staff.post(
-        f"/secretariat/cycles/{cycle_id}/rounds/new", data=_round_form(cycle)
-    )
+    response = as_staff.post(f"/secretariat/cycles/{cycle_id}/rounds/new", data=_round_form(cycle))
     assert response.status_code == 302
     round_ = db.session.scalar(select(Round).where(Round.name == "Longlist"))
     assert [c.id for c in round_.criteria] == criteria_ids
@@ -54,11 +52,25 @@ def test_new_round_stores_every_setting(as_staff, db, cycle):
 
 
 def test_rounds_get_the_next_position(db, cycle, staff):
-    first = services.create_round(cycle, actor=staff, name="One", judges_per_entry=3,
-                                  select_limit=15, deserving_limit=0, severity_min_reviews=5)
-    second = services.create_round(cycle, actor=staff, name="Two", kind="jury",
-                                   judges_per_entry=5, select_limit=5, deserving_limit=0,
-                                   severity_min_reviews=5)
+    first = services.create_round(
+        cycle,
+        actor=staff,
+        name="One",
+        judges_per_entry=3,
+        select_limit=15,
+        deserving_limit=0,
+        severity_min_reviews=5,
+    )
+    second = services.create_round(
+        cycle,
+        actor=staff,
+        name="Two",
+        kind="jury",
+        judges_per_entry=5,
+        select_limit=5,
+        deserving_limit=0,
+        severity_min_reviews=5,
+    )
     assert (first.position, second.position) == (1, 2)
 
 
@@ -88,9 +100,16 @@ def test_new_round_bad_values_are_refused_next_to_the_field(
 
 def test_unknown_blind_field_is_refused(db, cycle, staff):
     with pytest.raises(DomainError) as exc:
-        services.create_round(cycle, actor=staff, name="X", judges_per_entry=3,
-                              select_limit=15, deserving_limit=0, severity_min_reviews=5,
-                              blind_fields=["password_hash"])
+        services.create_round(
+            cycle,
+            actor=staff,
+            name="X",
+            judges_per_entry=3,
+            select_limit=15,
+            deserving_limit=0,
+            severity_min_reviews=5,
+            blind_fields=["password_hash"],
+        )
     assert exc.value.field == "blind_fields"
 
 
@@ -127,8 +146,9 @@ def test_moving_rounds_swaps_their_order(as_staff, db, cycle):
     first = RoundFactory(cycle=cycle, position=1, name="A")
     second = RoundFactory(cycle=cycle, position=2, name="B")
     first_id, second_id = first.id, second.id
-    as_staff.post(f"/secretariat/cycles/{cycle.id}/rounds/{first_id}/move",
-                  data={"direction": "down"})
+    as_staff.post(
+        f"/secretariat/cycles/{cycle.id}/rounds/{first_id}/move", data={"direction": "down"}
+    )
     assert db.session.get(Round, first_id).position == 2
     assert db.session.get(Round, second_id).position == 1
 
@@ -211,11 +231,15 @@ def test_adding_an_applicant_to_a_panel_is_refused(db, cycle, staff):
 def test_set_and_clear_a_personal_capacity(as_staff, db, cycle):
     member = PanelMemberFactory(round=RoundFactory(cycle=cycle))
     member_id, round_id = member.id, member.round_id
-    as_staff.post(f"/secretariat/rounds/{round_id}/panel/{member_id}/capacity",
-                  data={f"m{member_id}-capacity": "12"})
+    as_staff.post(
+        f"/secretariat/rounds/{round_id}/panel/{member_id}/capacity",
+        data={f"m{member_id}-capacity": "12"},
+    )
     assert db.session.get(PanelMember, member_id).capacity == 12
-    as_staff.post(f"/secretariat/rounds/{round_id}/panel/{member_id}/capacity",
-                  data={f"m{member_id}-capacity": ""})
+    as_staff.post(
+        f"/secretariat/rounds/{round_id}/panel/{member_id}/capacity",
+        data={f"m{member_id}-capacity": ""},
+    )
     assert db.session.get(PanelMember, member_id).capacity is None
 
 
