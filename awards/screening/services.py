@@ -38,8 +38,9 @@ def mark_invalid(submission: Submission, *, actor: User, reason: str) -> None:
         raise DomainError(_("Give the reason: the applicant will read it."), field="reason")
     if len(reason) > MAX_REASON:
         raise DomainError(_("Keep the reason under 5,000 characters."), field="reason")
-    transition(submission, S.INVALID, actor=actor, reason=reason)
-    submission.invalid_reason = reason
+    with db.session.no_autoflush:  # the database wants the reason with the status
+        transition(submission, S.INVALID, actor=actor, reason=reason)
+        submission.invalid_reason = reason
     db.session.flush()
     for user in applicant_recipients(submission):
         queue_mail(
@@ -67,9 +68,10 @@ def request_clarification(
         raise DomainError(_("Enter the personal deadline."), field="deadline")
     if deadline <= utcnow():
         raise DomainError(_("The personal deadline must be in the future."), field="deadline")
-    transition(submission, S.CLARIFICATION, actor=actor, reason=message)
-    submission.secretariat_message = message
-    submission.personal_deadline = deadline
+    with db.session.no_autoflush:
+        transition(submission, S.CLARIFICATION, actor=actor, reason=message)
+        submission.secretariat_message = message
+        submission.personal_deadline = deadline
     db.session.flush()
     for user in applicant_recipients(submission):
         queue_mail(
