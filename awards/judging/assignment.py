@@ -133,9 +133,9 @@ class EntryPanel:
     def regions(self) -> list[str]:
         return sorted({j.region or "?" for j in self.judges})
 
-    @property
-    def expertise_matches(self) -> int:
-        return sum(1 for j in self.judges if j.expertise & self.entry.domains)
+    def matches(self, judge: JudgeInfo) -> bool:
+        """The judge's expertise covers one of the entry's domains."""
+        return bool(judge.expertise & self.entry.domains)
 
 
 @dataclass
@@ -676,21 +676,27 @@ def _diagnose(problem: AssignmentProblem, limit: float) -> list[str]:
     """Why the solver found no assignment: entries that cannot all be covered, or balance."""
     model = _build(problem, "coverage")
     result = _run(model, limit)
-    covered: Counter = Counter()
+    chosen: list[tuple[int, int]] = []
     if result is not None and result.x is not None:
         for i in np.flatnonzero(result.x[: len(model.candidates)] > 0.5):
-            covered[problem.entries[model.candidates[i][1]].id] += 1
+            ji, ei = model.candidates[i]
+            chosen.append((problem.judges[ji].id, problem.entries[ei].id))
+    covered = Counter(e for _j, e in chosen)
     short = [e for e in problem.entries if covered[e.id] < problem.need[e.id]]
     if short:
-        codes = ", ".join(e.code for e in short[:MAX_LISTED])
-        if len(short) > MAX_LISTED:
-            codes += _(" and %(n)d more", n=len(short) - MAX_LISTED)
+        entries, judges = _bottleneck(problem, chosen, short)
+        codes = ", ".join(e.code for e in entries[:MAX_LISTED])
+        if len(entries) > MAX_LISTED:
+            codes += _(" and %(n)d more", n=len(entries) - MAX_LISTED)
+        names = ", ".join(j.name for j in judges[:MAX_LISTED]) or _("nobody")
         return [
             _(
-                "These entries cannot all get their judges at the same time, because the judges "
-                "free of a conflict with them do not have enough capacity between them: "
-                "%(codes)s. Raise those judges' capacities or add judges to the panel.",
+                "Entries %(codes)s cannot all get their %(k)d judges at the same time: apart "
+                "from judges with a conflict, they depend on %(names)s, whose personal "
+                "capacities are used up. Raise those capacities or add judges to the panel.",
                 codes=codes,
+                k=problem.round.judges_per_entry,
+                names=names,
             )
         ]
     if problem.kind == FULL:
@@ -712,6 +718,40 @@ def _diagnose(problem: AssignmentProblem, limit: float) -> list[str]:
             )
         ]
     return [_("No assignment fills the gaps without a conflict or exceeding a capacity.")]
+
+
+def _bottleneck(
+    problem: AssignmentProblem, chosen: list[tuple[int, int]], short: list[EntryInfo]
+) -> tuple[list[EntryInfo], list[JudgeInfo]]:
+    """The entries and judges of a maximum coverage's bottleneck (Hall's condition fails for
+    them): from each entry left short, every judge it could still take is full, and each of
+    those judges' entries could only hand the judge over by falling short itself."""
+    by_entry: dict[int, set[int]] = defaultdict(set)
+    by_judge: dict[int, set[int]] = defaultdict(set)
+    for judge_id, entry_id in chosen:
+        by_entry[entry_id].add(judge_id)
+        by_judge[judge_id].add(entry_id)
+    entries = {e.id: e for e in problem.entries}
+    judges = {j.id: j for j in problem.judges}
+    seen_entries = {e.id for e in short}
+    seen_judges: set[int] = set()
+    queue = [e.id for e in short]
+    while queue:
+        entry_id = queue.pop()
+        for judge in problem.judges:
+            if judge.id in seen_judges or judge.id in by_entry[entry_id]:
+                continue
+            if not problem.allowed(judge.id, entry_id):
+                continue
+            seen_judges.add(judge.id)
+            for other in by_judge[judge.id]:
+                if other not in seen_entries:
+                    seen_entries.add(other)
+                    queue.append(other)
+    return (
+        sorted((entries[i] for i in seen_entries), key=lambda e: e.code),
+        sorted((judges[i] for i in seen_judges), key=lambda j: j.name),
+    )
 
 
 def _verify(problem: AssignmentProblem, pairs: list[tuple[int, int]]) -> None:
@@ -986,6 +1026,7 @@ def add_assignment(round_: Round, judge: User, submission: Submission, *, actor:
             _("%(code)s is not an entry of this round.", code=submission.reference_code),
             field="reference_code",
         )
+    conflict_rules.detect_conflicts([judge], [submission.id], actor=actor)
     conflict = conflict_rules.active_conflict(judge.id, submission.id)
     if conflict is not None:
         raise DomainError(
