@@ -447,7 +447,7 @@ def _progress_page(round_: Round, form: ReminderForm | None = None, status: int 
         "rounds_admin/progress.html",
         round=round_,
         cycle=round_.cycle,
-        summary=progress.summary(round_),
+        summary=progress.summary(round_, judges),
         judges=judges,
         short=progress.entry_progress(round_, short_only=True),
         short_limit=progress.SHORT_LIST_LIMIT,

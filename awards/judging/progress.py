@@ -185,7 +185,8 @@ def entry_progress(round_: Round, *, short_only: bool = False) -> list[EntryProg
     ]
 
 
-def summary(round_: Round) -> RoundSummary:
+def summary(round_: Round, judges: list[JudgeProgress] | None = None) -> RoundSummary:
+    """Totals of the round; pass `judges` (judge_progress) if you have it, to save a query."""
     totals = db.session.execute(
         select(func.count(Assignment.id), _submitted(), _drafts())
         .select_from(Assignment)
@@ -203,7 +204,8 @@ def summary(round_: Round) -> RoundSummary:
         .outerjoin(counts, counts.c.submission_id == Submission.id)
         .where(Submission.id.in_(eligible_entries_query(round_)))
     ).one()
-    overdue = sum(1 for row in judge_progress(round_) if row.overdue)
+    judges = judge_progress(round_) if judges is None else judges
+    overdue = sum(1 for row in judges if row.overdue)
     entries, complete = int(per_entry[0]), int(per_entry[1])
     return RoundSummary(
         assignments=int(totals[0]),

@@ -24,8 +24,9 @@ NOW = datetime(2026, 4, 10, 2, 0, tzinfo=UTC)
 
 @pytest.fixture
 def nairobi(db):
-    return OrganisationFactory(name="Nairobi City County", city="Nairobi", country_code="KE",
-                               region="Africa")
+    return OrganisationFactory(
+        name="Nairobi City County", city="Nairobi", country_code="KE", region="Africa"
+    )
 
 
 @pytest.fixture
@@ -56,8 +57,9 @@ def test_queue_lists_submitted_entries_with_counts(as_staff, db, cycle, entry):
 
 
 def test_counts_are_grouped_in_the_database(db, cycle, entry):
-    SubmittedEntryFactory(cycle=cycle, organisation=OrganisationFactory(country_code="FR",
-                                                                        region="Europe"))
+    SubmittedEntryFactory(
+        cycle=cycle, organisation=OrganisationFactory(country_code="FR", region="Europe")
+    )
     counts = queries.counts(cycle.id)
     assert counts["status"] == [(SubmissionStatus.SUBMITTED, 2)]
     assert sorted(counts["region"]) == [("Africa", 1), ("Europe", 1)]
@@ -65,12 +67,15 @@ def test_counts_are_grouped_in_the_database(db, cycle, entry):
 
 
 def test_queue_filters_by_region_and_search(as_staff, db, cycle, entry):
-    SubmittedEntryFactory(cycle=cycle, title="Paris canals",
-                          organisation=OrganisationFactory(country_code="FR", region="Europe"))
+    SubmittedEntryFactory(
+        cycle=cycle,
+        title="Paris canals",
+        organisation=OrganisationFactory(country_code="FR", region="Europe"),
+    )
     cycle_id = cycle.id
-    page = as_staff.get(
-        f"/secretariat/screening/?cycle={cycle_id}&region=Europe"
-    ).get_data(as_text=True)
+    page = as_staff.get(f"/secretariat/screening/?cycle={cycle_id}&region=Europe").get_data(
+        as_text=True
+    )
     assert "Paris canals" in page and "Green Nairobi" not in page
     page = as_staff.get(f"/secretariat/screening/?cycle={cycle_id}&q=gzt-0042").get_data(
         as_text=True
@@ -106,8 +111,7 @@ def test_mark_invalid_keeps_the_reason_and_mails_the_applicant(
 ):
     entry_id = entry.id
     reason = "The initiative is run by a private company, not a local government."
-    response = as_staff.post(f"/secretariat/screening/{entry_id}/invalid",
-                             data={"reason": reason})
+    response = as_staff.post(f"/secretariat/screening/{entry_id}/invalid", data={"reason": reason})
     assert response.status_code == 302
     saved = db.session.get(Submission, entry_id)
     assert (saved.status, saved.invalid_reason) == (SubmissionStatus.INVALID, reason)
@@ -124,8 +128,7 @@ def test_clarification_reopens_the_entry_with_a_personal_deadline(
     with frozen_clock(NOW):
         response = as_staff.post(
             f"/secretariat/screening/{entry_id}/clarification",
-            data={"message": "Please add the 2024 budget figures.",
-                  "deadline": "2026-04-20T18:00"},
+            data={"message": "Please add the 2024 budget figures.", "deadline": "2026-04-20T18:00"},
         )
     assert response.status_code == 302
     saved = db.session.get(Submission, entry_id)
@@ -157,9 +160,7 @@ def test_clarification_without_a_message_is_refused(as_staff, db, entry):
         data={"message": "", "deadline": "2099-01-01T00:00"},
     )
     assert response.status_code == 422
-    assert "Write what the applicant should clarify or complete." in response.get_data(
-        as_text=True
-    )
+    assert "Write what the applicant should clarify or complete." in response.get_data(as_text=True)
 
 
 def test_a_change_the_workflow_does_not_allow_is_refused(db, cycle, staff):
@@ -172,8 +173,9 @@ def test_a_change_the_workflow_does_not_allow_is_refused(db, cycle, staff):
 def test_bulk_valid_changes_what_it_can_and_reports_the_rest(as_staff, db, cycle):
     first = SubmittedEntryFactory(cycle=cycle)
     second = SubmittedEntryFactory(cycle=cycle)
-    clarifying = SubmittedEntryFactory(cycle=cycle, status=SubmissionStatus.CLARIFICATION,
-                                       reference_code="GZT-0900")
+    clarifying = SubmittedEntryFactory(
+        cycle=cycle, status=SubmissionStatus.CLARIFICATION, reference_code="GZT-0900"
+    )
     ids = [first.id, second.id, clarifying.id]
     response = as_staff.post(
         f"/secretariat/screening/bulk?cycle={cycle.id}",
@@ -208,8 +210,9 @@ def test_bulk_invalid_mails_each_applicant(db, cycle, staff):
         organisation = OrganisationFactory()
         ApplicantFactory(organisation=organisation, email=f"city{n}@example.org")
         entries.append(SubmittedEntryFactory(cycle=cycle, organisation=organisation))
-    result = services.bulk_screen(entries, actor=staff, action="invalid",
-                                  reason="Outside the eligibility window.")
+    result = services.bulk_screen(
+        entries, actor=staff, action="invalid", reason="Outside the eligibility window."
+    )
     db.session.commit()
     assert len(result.done) == 3 and result.skipped == []
     assert sorted(db.session.scalars(select(OutboxMessage.to_address))) == [
@@ -224,20 +227,23 @@ def test_bulk_ignores_entries_of_another_cycle(as_staff, db, cycle):
 
     elsewhere = SubmittedEntryFactory(cycle=CycleFactory())
     elsewhere_id = elsewhere.id
-    as_staff.post(f"/secretariat/screening/bulk?cycle={cycle.id}",
-                  data={"ids": [str(elsewhere_id)], "action": "valid"})
+    as_staff.post(
+        f"/secretariat/screening/bulk?cycle={cycle.id}",
+        data={"ids": [str(elsewhere_id)], "action": "valid"},
+    )
     assert _status(db, elsewhere_id) == SubmissionStatus.SUBMITTED
 
 
 def test_marked_duplicate_is_shown_and_compared_side_by_side(as_staff, db, cycle, entry):
-    twin = SubmittedEntryFactory(cycle=cycle, duplicate_of_id=entry.id,
-                                 reference_code="GZT-0043", title="Greener Nairobi 2")
+    twin = SubmittedEntryFactory(
+        cycle=cycle, duplicate_of_id=entry.id, reference_code="GZT-0043", title="Greener Nairobi 2"
+    )
     entry_id, twin_id = entry.id, twin.id
     page = as_staff.get(f"/secretariat/screening/{entry_id}").get_data(as_text=True)
     assert "Compare with GZT-0043" in page
-    page = as_staff.get(
-        f"/secretariat/screening/{entry_id}/compare/{twin_id}"
-    ).get_data(as_text=True)
+    page = as_staff.get(f"/secretariat/screening/{entry_id}/compare/{twin_id}").get_data(
+        as_text=True
+    )
     assert "GZT-0042" in page and "GZT-0043" in page
     assert "Green Nairobi" in page and "Greener Nairobi 2" in page
 
@@ -283,3 +289,33 @@ def test_clarification_default_deadline_is_not_in_the_past(as_staff, db, cycle, 
     with frozen_clock(datetime.now(UTC) + timedelta(days=400)):
         page = as_staff.get(f"/secretariat/screening/{entry.id}").get_data(as_text=True)
     assert 'name="deadline"' in page
+
+
+def test_queue_queries_do_not_grow_with_the_number_of_entries(as_staff, db, cycle):
+    from sqlalchemy import event
+
+    cycle_id = cycle.id
+
+    def count_queries():
+        statements = []
+
+        def count(*_args, **_kwargs):
+            statements.append(1)
+
+        db.session.remove()
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            as_staff.get(f"/secretariat/screening/?cycle={cycle_id}&status=all")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(statements)
+
+    from awards.models import Cycle
+
+    SubmittedEntryFactory(cycle=db.session.get(Cycle, cycle_id))
+    few = count_queries()
+    for _ in range(15):
+        SubmittedEntryFactory(cycle=db.session.get(Cycle, cycle_id))
+    assert count_queries() == few
+    page = as_staff.get(f"/secretariat/screening/?cycle={cycle_id}").get_data(as_text=True)
+    assert "16 entries match." in page
