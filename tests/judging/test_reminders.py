@@ -1,6 +1,7 @@
 """Reminders before a round closes (once per judge and kind, with a frozen clock), reminders by
 hand, and the "all reviews are in" notice to the secretariat."""
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from sqlalchemy import func, select
 from awards.cli import run_periodic_jobs
 from awards.core.models import OutboxMessage
 from awards.db import frozen_clock
+from awards.extensions import db as _db
 from awards.judging import reminders
 from awards.models import AssignmentStatus, ReminderSent, Round, RoundStatus
 from awards.worker_jobs import PERIODIC_JOBS
@@ -111,15 +113,30 @@ def test_the_rounds_own_reminder_days_are_used(db, round_):
     assert reminders.due_kind(round_, CLOSES - timedelta(hours=1)) is None
 
 
-def test_the_worker_runs_the_reminders(app, db, round_, mailbox):
+def test_the_worker_runs_the_reminders_outside_any_request(app, db, round_, mailbox):
+    """As `flask awards worker` does: an app context in another thread, no request."""
     assert reminders.run_round_reminders in PERIODIC_JOBS
     from awards.mail import deliver_due
 
-    with frozen_clock(CLOSES - timedelta(days=7)):
-        run_periodic_jobs()
-    deliver_due()
+    errors = []
+
+    def work():
+        with app.app_context():
+            try:
+                with frozen_clock(CLOSES - timedelta(days=7)):
+                    run_periodic_jobs()
+                deliver_due()
+            except Exception as exc:  # noqa: BLE001  (reported below)
+                errors.append(exc)
+            finally:
+                _db.session.remove()
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(timeout=60)
+    assert errors == []
     assert [m["To"] for m in mailbox.messages] == ["ana@example.org"]
-    assert "/judging/" in mailbox.messages[0].get_content()
+    assert "http://localhost/judging/" in mailbox.messages[0].get_content()
 
 
 def test_manual_reminder_goes_to_the_chosen_judges_with_work_left(db, round_, staff):
