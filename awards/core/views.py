@@ -46,8 +46,8 @@ NAV_ITEMS: dict[Role, list[tuple[str, Any]]] = {
         ("accounts.organisation", _l("My organisation")),
     ],
     Role.JUDGE: [("judging.dashboard", _l("My entries"))],
-    Role.SECRETARIAT: [("cycles.index", _l("Cycles"))],
-    Role.ADMIN: [("cycles.index", _l("Cycles"))],
+    Role.SECRETARIAT: [("cycles.index", _l("Cycles")), ("results.index", _l("Results"))],
+    Role.ADMIN: [("cycles.index", _l("Cycles")), ("results.index", _l("Results"))],
 }
 
 
