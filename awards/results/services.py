@@ -396,11 +396,11 @@ def generate_notifications(round_: Round, *, actor) -> str:
         .where(Decision.round_id == round_.id)
         .order_by(Decision.id)
     ).all()
+    if any(d.status == D.HELD for d in decisions):
+        raise DomainError(_("Release or discard the notifications already written first."))
     pending = [d for d in decisions if d.status == D.DRAFT]
     if not pending:
         raise DomainError(_("Every decision of this round has its notification already."))
-    if len(pending) != len(decisions):
-        raise DomainError(_("Release or discard the notifications already written first."))
     missing = [d.submission.reference_code for d in pending if _recipient(d.submission) is None]
     if missing:
         raise DomainError(_("No e-mail address for: %(codes)s.", codes=", ".join(sorted(missing))))

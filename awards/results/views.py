@@ -307,12 +307,13 @@ def notifications_action(round_id: int, action: str):
     except DomainError as exc:
         db.session.rollback()
         return _render_notifications(_round_or_404(round_id), error=exc.message, status=422)
-    messages = {
-        "generate": _("The notifications are written and held. Read them, then release them."),
-        "release": _("%(n)d notifications released: the worker is sending them.", n=result),
-        "discard": _("%(n)d held notifications discarded; nothing was sent.", n=result),
-    }
-    flash(messages[action], "success")
+    if action == "generate":
+        message = _("The notifications are written and held. Read them, then release them.")
+    elif action == "release":
+        message = _("%(n)d notifications released: the worker is sending them.", n=result)
+    else:
+        message = _("%(n)d held notifications discarded; nothing was sent.", n=result)
+    flash(message, "success")
     return redirect(url_for("results.notifications", round_id=round_.id))
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from flask import g
+from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from awards.db import utcnow
@@ -210,3 +212,24 @@ def sign_in(client):
         return client
 
     return _sign_in
+
+
+class _FreshUserClient(FlaskClient):
+    """The test client's requests share the test's app context (Flask reuses a pushed one), so
+    Flask-Login's cached `g._login_user` would outlive the request whose teardown detached it.
+    Each request here loads its user afresh, as in production."""
+
+    def open(self, *args, **kwargs):
+        g.pop("_login_user", None)
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    return _FreshUserClient(app, app.response_class, use_cookies=True)
+
+
+@pytest.fixture
+def other_client(app):
+    """A second browser, signed in as nobody."""
+    return _FreshUserClient(app, app.response_class, use_cookies=True)
