@@ -6,11 +6,17 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint format bench install clean translations
 
+AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
+
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
+
+# axe-core, the accessibility checker the browser tests inject into each page.
+$(AXE):
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/node axe-core@4
 
 install: $(STAMP)
 
@@ -19,12 +25,13 @@ run: $(STAMP)
 	$(PY) -m awards.devstack
 
 ## The whole suite; set TEST_DATABASE_URL to run it on PostgreSQL instead of SQLite.
-test: $(STAMP)
+test: $(STAMP) $(AXE)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit -q -c pyproject.toml -r awards config.py wsgi.py
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

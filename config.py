@@ -12,7 +12,9 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("AWARDS_INSTANCE_DIR", PROJECT_ROOT / "instance"))
 
-INSECURE_DEV_SECRET = "dev-only-insecure-secret-key"  # noqa: S105  (refused in production)
+# Both refused in production (ProductionConfig.validate).
+INSECURE_DEV_SECRET = "dev-only-insecure-secret-key"  # noqa: S105  # nosec B105
+INSECURE_DEV_VOTE_HASH_KEY = "dev-only-insecure-vote-hash-key"  # noqa: S105  # nosec B105
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -83,6 +85,24 @@ class Config:
     TOKEN_MAX_AGE_VERIFY = 60 * 60 * 48
     TOKEN_MAX_AGE_RESET = 60 * 60 * 2
     TOKEN_MAX_AGE_INVITE = 60 * 60 * 24 * 14
+    TOKEN_MAX_AGE_VOTE = _env_int("TOKEN_MAX_AGE_VOTE", 60 * 60 * 24)
+
+    # The public vote. Voters' addresses are kept only as HMAC-SHA256 under this key, so that
+    # nobody who reads the database (the secretariat included) can recover them. It must stay
+    # the same for the whole of a vote (changing it lets every address vote again) and must not
+    # be SECRET_KEY (rotating that one must not reset the vote). Production refuses to start
+    # without it.
+    VOTE_HASH_KEY = os.environ.get("VOTE_HASH_KEY", INSECURE_DEV_VOTE_HASH_KEY)
+    # Flask-Limiter limits ("N per minute;M per hour"); shared by every app instance when
+    # RATELIMIT_STORAGE_URI points at Redis. Per network prefix (IPv4 /24, IPv6 /48): generous,
+    # because carrier-grade NAT puts many residents of one city behind few addresses.
+    VOTE_RATE_LIMIT_NETWORK = os.environ.get(
+        "VOTE_RATE_LIMIT_NETWORK", "60 per minute;1000 per hour"
+    )
+    VOTE_RATE_LIMIT_ADDRESS = os.environ.get("VOTE_RATE_LIMIT_ADDRESS", "3 per hour;10 per day")
+    VOTE_RATE_LIMIT_CONFIRM = os.environ.get("VOTE_RATE_LIMIT_CONFIRM", "60 per minute")
+    # Extra disposable-mail domains (comma-separated) on top of the list in awards/votes.
+    VOTE_EXTRA_DISPOSABLE_DOMAINS = os.environ.get("VOTE_EXTRA_DISPOSABLE_DOMAINS", "")
 
     @classmethod
     def validate(cls) -> None:
@@ -97,7 +117,7 @@ class DevelopmentConfig(Config):
 class TestConfig(Config):
     ENV_NAME = "test"
     TESTING = True
-    SECRET_KEY = "test-secret-key"  # noqa: S105
+    SECRET_KEY = "test-secret-key"  # noqa: S105  # nosec B105
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     WTF_CSRF_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
@@ -125,6 +145,13 @@ class ProductionConfig(Config):
             raise ConfigurationError(
                 "DATABASE_URL must point at PostgreSQL in production, for example "
                 "postgresql+psycopg://awards:PASSWORD@db.example.org:5432/awards"
+            )
+        vote_key = os.environ.get("VOTE_HASH_KEY", "")
+        if len(vote_key) < 32 or vote_key in (INSECURE_DEV_VOTE_HASH_KEY, secret):
+            raise ConfigurationError(
+                "VOTE_HASH_KEY must be set to a random value of at least 32 characters, "
+                "different from SECRET_KEY, in production. It keys the hashes that stand in for "
+                "public voters' e-mail addresses; keep it unchanged while a vote runs."
             )
 
 

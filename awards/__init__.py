@@ -11,6 +11,7 @@ from config import INSTANCE_DIR, PROJECT_ROOT, Config, config_from_environment
 
 FEATURE_BLUEPRINTS = (
     "awards.core.views",
+    "awards.core.audit_views",
     "awards.accounts.views",
     "awards.cycles.views",
     "awards.submissions.views",
@@ -18,6 +19,7 @@ FEATURE_BLUEPRINTS = (
     "awards.judging.views",
     "awards.judging.admin_views",
     "awards.results.views",
+    "awards.votes.views",
 )
 
 
@@ -86,7 +88,7 @@ def _register_request_boundary(app: Flask) -> None:
         return response
 
     @app.teardown_request
-    def remove_session(exc):
+    def roll_back_on_error(exc):
+        # Flask-SQLAlchemy removes the session when the app context ends.
         if exc is not None:
             db.session.rollback()
-        db.session.remove()

@@ -36,22 +36,31 @@ def create_user_command(email: str, name: str, role: str, password: str | None) 
     from awards.accounts.models import Role
     from awards.errors import DomainError
 
-    try:
-        if password:
-            user = services.create_user(
-                email=email, name=name or email, role=Role(role), password=password, verified=True
-            )
-            db.session.commit()
-            click.echo(f"Created {user.role} {user.email}.")
-        else:
-            invitation = services.invite_user(
-                email=email, name=name, role=Role(role), invited_by=None
-            )
-            db.session.commit()
-            click.echo(f"Invited {invitation.email} as {invitation.role}; the e-mail is queued.")
-    except DomainError as exc:
-        db.session.rollback()
-        raise click.ClickException(exc.message) from exc
+    # Services translate their messages and build e-mailed links with url_for: both need a
+    # request context. Commit inside it, because the end of a request removes the session.
+    with current_app.test_request_context("/"):
+        try:
+            if password:
+                user = services.create_user(
+                    email=email,
+                    name=name or email,
+                    role=Role(role),
+                    password=password,
+                    verified=True,
+                )
+                db.session.commit()
+                click.echo(f"Created {user.role} {user.email}.")
+            else:
+                invitation = services.invite_user(
+                    email=email, name=name, role=Role(role), invited_by=None
+                )
+                db.session.commit()
+                click.echo(
+                    f"Invited {invitation.email} as {invitation.role}; the e-mail is queued."
+                )
+        except DomainError as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc.message)) from exc
 
 
 def seed_demo_if_empty() -> bool:
@@ -71,15 +80,59 @@ def seed_demo_if_empty() -> bool:
 @with_appcontext
 def seed_demo_command(force: bool) -> None:
     """Load a realistic demo cycle (about 300 initiatives, judges, staff, attachments)."""
-    from awards.demo import DEMO_PASSWORD, seed_demo
+    from awards.demo import demo_summary, seed_demo
+    from awards.errors import DomainError
 
-    if not force and not seed_demo_if_empty():
+    if force:
+        try:
+            seed_demo()
+        except DomainError as exc:
+            db.session.rollback()
+            raise click.ClickException(exc.message) from exc
+        db.session.commit()
+    elif not seed_demo_if_empty():
         click.echo("Users exist already; nothing seeded (use --force to add a demo cycle anyway).")
         return
-    if force:
-        seed_demo()
+    click.echo("Demo data loaded.")
+    for line in demo_summary():
+        click.echo(line)
+
+
+@awards_cli.command("export-cycle")
+@click.argument("slug")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def export_cycle_command(slug: str, path: str) -> None:
+    """Write a whole cycle (rows and attachment files) to one .tar.gz archive."""
+    from pathlib import Path
+
+    from awards.archive import export_cycle
+    from awards.errors import DomainError
+
+    try:
+        counts = export_cycle(slug, Path(path))
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"Exported {slug} to {path}: {sum(counts.values())} rows.")
+
+
+@awards_cli.command("import-cycle")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def import_cycle_command(path: str) -> None:
+    """Restore a cycle archive into an installation that does not hold that data yet."""
+    from pathlib import Path
+
+    from awards.archive import import_cycle
+    from awards.errors import DomainError
+
+    try:
+        counts = import_cycle(Path(path))
         db.session.commit()
-    click.echo(f"Demo data loaded. Every demo account's password is {DEMO_PASSWORD!r}.")
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"Imported {sum(counts.values())} rows.")
 
 
 def run_periodic_jobs() -> None:

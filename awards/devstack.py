@@ -6,6 +6,7 @@ fake. The SMTP sink is a real SMTP server (aiosmtpd) that keeps every message as
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import signal
@@ -110,7 +111,12 @@ class SeaweedFS:
             "-ip.bind=127.0.0.1",
             f"-master.port={self.master_port}",
             f"-volume.port={self.volume_port}",
-            "-volume.max=0",
+            # Default volumes are 30 GB, so "auto" allows only a couple on a normal disk and a
+            # second bucket gets none; small volumes let every bucket grow.
+            "-master.volumeSizeLimitMB=256",
+            "-volume.max=500",
+            # By default the volume server idles 10 s before stopping; nothing needs that here.
+            "-volume.preStopSeconds=0",
             "-filer",
             f"-filer.port={self.filer_port}",
             "-s3",
@@ -130,15 +136,22 @@ class SeaweedFS:
             raise RuntimeError(f"SeaweedFS did not start ({exc}); see {self.log_path}") from exc
         return self
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 5) -> None:
+        """SIGTERM, then SIGKILL after `grace` seconds.
+
+        A graceful stop of `weed server` takes about 15 s (the filer waits for its own metadata
+        subscription to time out). Its stores survive a kill like a crash: volumes and the
+        filer's LevelDB journal are written through to the OS before each request is answered,
+        and are checked when the server starts again.
+        """
         if self.process is None or self.process.poll() is not None:
             return
         os.killpg(self.process.pid, signal.SIGTERM)
         try:
-            self.process.wait(timeout=15)
+            self.process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=5)
+            self.process.wait(timeout=10)
 
     @property
     def running(self) -> bool:
@@ -187,48 +200,124 @@ class SMTPSink:
         return [m for m in self.messages if address.lower() in m["To"].lower()]
 
 
+# What `make run` listens on. SeaweedFS's ports are its own defaults; each component also
+# listens on its port + 10000 for gRPC.
+WEED_PORTS = {"master": 9333, "volume": 8080, "filer": 8888}
+
+
+class PortsTaken(RuntimeError):
+    pass
+
+
+def check_ports(wanted: dict[str, int]) -> None:
+    """Refuse to start, naming every port that is taken and what would have used it."""
+    taken = [f"  {port:>5}  {name}" for name, port in wanted.items() if not port_is_free(port)]
+    if taken:
+        raise PortsTaken(
+            "These ports on 127.0.0.1 are in use, so `make run` cannot start:\n"
+            + "\n".join(taken)
+            + "\nIs another `make run` (or another SeaweedFS or SMTP server) still running? "
+            "Stop it, or move the app with PORT=5001, the S3 server with "
+            "S3_ENDPOINT_URL=http://127.0.0.1:8334 and the mail sink with SMTP_PORT=8026. "
+            "SeaweedFS's own ports (9333, 8080, 8888 and each + 10000) are fixed."
+        )
+
+
+def _stop_on_sigterm(signum, frame):  # `kill PID` cleans up like Ctrl-C does
+    raise KeyboardInterrupt
+
+
 def main() -> None:
-    """`make run`: storage, mail sink, migrations, demo data, worker thread and the dev server."""
+    """`make run`: storage, mail sink, migrations, demo data, worker thread and the dev server.
+
+    Everything it starts, it stops on Ctrl-C (or SIGTERM). Data stays in instance/.
+    """
     import threading
+    from urllib.parse import urlsplit
 
     from flask_migrate import upgrade
 
     from awards import create_app
     from awards.cli import run_worker_loop, seed_demo_if_empty
+    from awards.demo import demo_summary
+    from awards.storage import StorageError
     from config import INSTANCE_DIR, DevelopmentConfig
 
-    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     config = DevelopmentConfig
-    seaweed = SeaweedFS(
-        INSTANCE_DIR / "seaweedfs",
-        access_key=config.S3_ACCESS_KEY_ID,
-        secret_key=config.S3_SECRET_ACCESS_KEY,
-        ports=[9333, 8080, 8888, int(config.S3_ENDPOINT_URL.rsplit(":", 1)[1])],
-    )
-    sink = SMTPSink(port=config.SMTP_PORT, folder=INSTANCE_DIR / "mail")
-    print(f"Starting SeaweedFS (S3 on {config.S3_ENDPOINT_URL}) ...", flush=True)
-    seaweed.start()
-    sink.start()
-    print(f"Mail is delivered to a local SMTP sink; read it in {INSTANCE_DIR / 'mail'}", flush=True)
+    port = int(os.environ.get("PORT", "5000"))
+    s3 = urlsplit(config.S3_ENDPOINT_URL)
+    local_s3 = s3.hostname in ("127.0.0.1", "localhost")
+    wanted = {"the app (PORT)": port, "the mail sink (SMTP_PORT)": config.SMTP_PORT}
+    if local_s3:
+        s3_port = s3.port or 80
+        wanted["SeaweedFS S3 (S3_ENDPOINT_URL)"] = s3_port
+        for name, weed_port in {**WEED_PORTS, "S3": s3_port}.items():
+            if name != "S3":
+                wanted[f"SeaweedFS {name}"] = weed_port
+            wanted[f"SeaweedFS {name} gRPC"] = weed_port + 10000
+    try:
+        check_ports(wanted)
+    except PortsTaken as exc:
+        print(exc, file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
+
+    # Ctrl-C raises KeyboardInterrupt even if the shell started us with SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-connection chatter
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    seaweed = sink = None
+    failure = ""
     stop_worker = threading.Event()
     try:
-        app = create_app(config)
+        if local_s3:
+            seaweed = SeaweedFS(
+                INSTANCE_DIR / "seaweedfs",
+                access_key=config.S3_ACCESS_KEY_ID,
+                secret_key=config.S3_SECRET_ACCESS_KEY,
+                ports=[WEED_PORTS["master"], WEED_PORTS["volume"], WEED_PORTS["filer"], s3_port],
+            )
+            print(f"Starting SeaweedFS (S3 on {config.S3_ENDPOINT_URL}) ...", flush=True)
+            seaweed.start()
+        sink = SMTPSink(port=config.SMTP_PORT, folder=INSTANCE_DIR / "mail").start()
+        print(f"Mail goes to a local SMTP sink; read it in {INSTANCE_DIR / 'mail'}/", flush=True)
+
+        base_url = os.environ.get("BASE_URL", f"http://127.0.0.1:{port}")
+        app = create_app(config, {"BASE_URL": base_url})
         with app.app_context():
             app.extensions["awards_storage"].ensure_bucket()
             upgrade()
-            seed_demo_if_empty()
+            started = time.monotonic()
+            if seed_demo_if_empty():
+                print(f"Loaded the demo data in {time.monotonic() - started:.1f} s.", flush=True)
+            else:
+                print(f"Reusing the data in {INSTANCE_DIR}/ (delete it to start afresh).")
+            for line in demo_summary():
+                print(line, flush=True)
         worker = threading.Thread(
             target=run_worker_loop, args=(app, stop_worker), daemon=True, name="outbox-worker"
         )
         worker.start()
-        port = int(os.environ.get("PORT", "5000"))
         print(f"Serving on http://127.0.0.1:{port}  (Ctrl-C stops everything)", flush=True)
         app.run(host="127.0.0.1", port=port, use_reloader=False, threaded=True)
+    except KeyboardInterrupt:
+        pass
+    except (RuntimeError, StorageError) as exc:
+        failure = str(exc)
     finally:
+        # A second Ctrl-C must not leave SeaweedFS running on its own.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stop_worker.set()
-        sink.stop()
-        seaweed.stop()
-        print("Stopped SeaweedFS and the mail sink.", flush=True)
+        if sink is not None:
+            sink.stop()
+        if seaweed is not None:
+            print("Stopping SeaweedFS ...", flush=True)
+            seaweed.stop()
+        print("Stopped everything `make run` started.", flush=True)
+    if failure:
+        print(f"make run failed: {failure}", file=sys.stderr, flush=True)
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

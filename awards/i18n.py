@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as babel_format
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_datetime, format_number, get_locale, get_timezone
 from flask_login import current_user
 
@@ -16,6 +16,8 @@ from awards.extensions import babel
 
 def select_locale() -> str:
     languages = list(current_app.config["LANGUAGES"])
+    if not has_request_context():  # the worker, CLI commands, services called by benchmarks
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     if session.get("locale") in languages:
@@ -26,6 +28,8 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str | None:
+    if not has_request_context():
+        return None
     if current_user and current_user.is_authenticated and current_user.timezone:
         return current_user.timezone
     return session.get("timezone")

@@ -24,6 +24,11 @@ from awards.extensions import db
 
 MAX_BACKOFF = timedelta(hours=1)
 
+# Categories whose recipients must not be kept once the worker is done with a message: public
+# voters' addresses exist nowhere else (the vote keeps only a keyed hash), so after sending (or
+# giving up) the outbox forgets the address and the body, whose link is a credential.
+FORGET_RECIPIENT_CATEGORIES = frozenset({"vote"})
+
 
 def queue_mail(
     to: str,
@@ -135,6 +140,7 @@ def deliver_due(limit: int = 50) -> tuple[int, int]:
             message.status = OutboxStatus.SENT
             message.sent_at = utcnow()
             message.attempts += 1
+            _forget_recipient_if_private(message)
             db.session.commit()
             sent += 1
     finally:
@@ -147,9 +153,19 @@ def _schedule_retry(message: OutboxMessage, exc: Exception, max_attempts: int) -
     message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
     if message.attempts >= max_attempts:
         message.status = OutboxStatus.FAILED
+        _forget_recipient_if_private(message)
         return
     delay = min(timedelta(seconds=15 * 2 ** (message.attempts - 1)), MAX_BACKOFF)
     message.next_attempt_at = utcnow() + delay
+
+
+def _forget_recipient_if_private(message: OutboxMessage) -> None:
+    if message.category in FORGET_RECIPIENT_CATEGORIES:
+        if message.to_address:
+            # SMTP errors quote the recipient.
+            message.last_error = message.last_error.replace(message.to_address, "<recipient>")
+        message.to_address = ""
+        message.body_text = ""
 
 
 def _close_quietly(smtp: smtplib.SMTP | None) -> None:

@@ -42,6 +42,7 @@ from awards.submissions.models import (
     SubmissionStatus,
     SubmissionVersion,
 )
+from awards.votes.models import Vote, VoteCampaign, VoteInvalidation, VoteRule, VoteStatus
 
 __all__ = [
     "Assignment",
@@ -84,4 +85,9 @@ __all__ = [
     "SubmissionStatus",
     "SubmissionVersion",
     "User",
+    "Vote",
+    "VoteCampaign",
+    "VoteInvalidation",
+    "VoteRule",
+    "VoteStatus",
 ]

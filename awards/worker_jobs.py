@@ -5,3 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 PERIODIC_JOBS: list[Callable[[], None]] = []
+
+
+def finalise_due_votes() -> None:
+    """Store the result of every public vote whose closing time has passed."""
+    from awards.votes.services import finalise_due_votes as finalise
+
+    finalise()
+
+
+PERIODIC_JOBS.append(finalise_due_votes)

@@ -14,11 +14,16 @@ PURPOSE_MAX_AGE = {
     "verify": "TOKEN_MAX_AGE_VERIFY",
     "reset": "TOKEN_MAX_AGE_RESET",
     "invite": "TOKEN_MAX_AGE_INVITE",
+    "vote": "TOKEN_MAX_AGE_VOTE",
 }
 
 
 class InvalidToken(DomainError):
     pass
+
+
+class ExpiredToken(InvalidToken):
+    """The signature is good but the link is older than its purpose's max age."""
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
@@ -34,7 +39,7 @@ def read_token(purpose: str, token: str) -> dict[str, Any]:
     try:
         return _serializer(purpose).loads(token, max_age=max_age)
     except SignatureExpired as exc:
-        raise InvalidToken(
+        raise ExpiredToken(
             "This link has expired. Please ask for a new one.", field="token"
         ) from exc
     except BadSignature as exc:

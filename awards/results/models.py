@@ -39,6 +39,10 @@ class DecisionStatus(StrEnum):
     RELEASED = "released"  # the applicant has been told
 
 
+def _same_as_outcome(context) -> str:
+    return context.get_current_parameters()["outcome"]
+
+
 class Decision(TimestampMixin, db.Model):
     """The outcome of one entry in one round. Created by pre-selection from the ranking
     (`preselected_outcome`); a different outcome chosen by hand must say why."""
@@ -52,7 +56,6 @@ class Decision(TimestampMixin, db.Model):
         CheckConstraint(
             "status != 'released' OR released_at IS NOT NULL", name="released_has_time"
         ),
-        CheckConstraint("status = 'draft' OR length(mail_batch) > 0", name="notified_has_batch"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

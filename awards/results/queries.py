@@ -224,10 +224,24 @@ def public_results(cycle: Cycle) -> dict[Outcome, list[PublicEntry]]:
 
 
 def city_of_your_choice(cycle: Cycle) -> PublicEntry | None:
-    """HOOK for the public vote: the "City of Your Choice" of a published cycle.
+    """The public vote's "City of Your Choice" for the public results, or None.
 
-    Returns None until the public-vote feature provides it; the public results page and the
-    JSON show it as soon as this returns an entry (outcome may be any value; it is shown in its
-    own section). It must return None while the vote's result is not public.
+    The hook between the two features: the vote decides (`awards.votes.queries`, None while the
+    vote runs or when nobody's vote counted); this only shapes it like the other public entries.
+    It is a separate honour and never changes the jury's outcomes.
     """
-    return None
+    from awards.votes.queries import city_of_your_choice as vote_winner
+
+    winner = vote_winner(cycle)
+    if winner is None:
+        return None
+    submission = winner.submission
+    organisation = submission.organisation
+    return PublicEntry(
+        title=submission.title,
+        summary=submission.summary,
+        city=organisation.city or organisation.name,
+        country_code=organisation.country_code,
+        outcome=Outcome.SHORTLISTED,
+        shortlisted=True,
+    )

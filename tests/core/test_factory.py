@@ -33,6 +33,7 @@ def test_production_refuses_to_start_without_database_url(monkeypatch):
 
 def test_production_starts_with_secure_cookies(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("VOTE_HASH_KEY", "v" * 40)
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://x@127.0.0.1/x")
     app = create_app(ProductionConfig)
     assert app.config["SESSION_COOKIE_SECURE"] is True

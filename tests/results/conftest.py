@@ -6,8 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from flask import g
-from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from awards.db import utcnow
@@ -187,49 +185,7 @@ def count_queries(app):
     return counting
 
 
-@pytest.fixture(autouse=True)
-def _request_context(request):
-    """Services translate their messages, and the locale selector reads the session: calls made
-    outside the test client run inside a request context, as they do in the app."""
-    if "app" not in request.fixturenames and "build" not in request.fixturenames:
-        yield
-        return
-    app = request.getfixturevalue("app")
-    with app.test_request_context("/"):
-        yield
-
-
-@pytest.fixture
-def sign_in(client):
-    """Like `login_as`, but reads the user's id first: the test client's session transaction
-    ends the database session (teardown), and an expired user could not be read after it."""
-
-    def _sign_in(user):
-        user_id = user.id
-        with client.session_transaction() as session:
-            session["_user_id"] = str(user_id)
-            session["_fresh"] = True
-        return client
-
-    return _sign_in
-
-
-class _FreshUserClient(FlaskClient):
-    """The test client's requests share the test's app context (Flask reuses a pushed one), so
-    Flask-Login's cached `g._login_user` would outlive the request whose teardown detached it.
-    Each request here loads its user afresh, as in production."""
-
-    def open(self, *args, **kwargs):
-        g.pop("_login_user", None)
-        return super().open(*args, **kwargs)
-
-
-@pytest.fixture
-def client(app):
-    return _FreshUserClient(app, app.response_class, use_cookies=True)
-
-
 @pytest.fixture
 def other_client(app):
     """A second browser, signed in as nobody."""
-    return _FreshUserClient(app, app.response_class, use_cookies=True)
+    return app.test_client()

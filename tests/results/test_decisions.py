@@ -321,7 +321,7 @@ def test_closing_drops_draft_decisions_of_entries_that_left_the_round(build, db)
     assert set(decisions_of(db, round_)) == {"C-1", "C-2"}
 
 
-def test_frozen_round_is_unchanged_when_the_next_round_runs(build, db, sign_in):
+def test_frozen_round_is_unchanged_when_the_next_round_runs(build, db, login_as):
     committee = committee_round(build, 4, select_limit=2)
     staff = build.staff()
     services.preselect_from_ranking(committee, actor=staff)
@@ -360,6 +360,6 @@ def test_frozen_round_is_unchanged_when_the_next_round_runs(build, db, sign_in):
     ]
     assert after == before
     assert [r.reference_code for r in frozen_ranking(jury).rows] == ["C-2", "C-1"]
-    page = sign_in(staff).get(f"/secretariat/results/rounds/{committee.id}")
+    page = login_as(staff).get(f"/secretariat/results/rounds/{committee.id}")
     assert page.status_code == 200
     assert "90.0" in page.get_data(as_text=True)  # C-1's frozen mean, not the edited 0.0

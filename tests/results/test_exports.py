@@ -51,11 +51,11 @@ def xlsx_rows(response):
     return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 
-def test_reviews_export_has_every_review_score_and_comment(build, db, sign_in):
+def test_reviews_export_has_every_review_score_and_comment(build, db, login_as):
     round_ = exported_round(build, db)
     round_id = round_.id
 
-    response = sign_in(build.staff()).get(
+    response = login_as(build.staff()).get(
         f"/secretariat/results/rounds/{round_id}/export/reviews.xlsx"
     )
 
@@ -93,11 +93,11 @@ def test_reviews_export_has_every_review_score_and_comment(build, db, sign_in):
     assert by_judge["Cho"][6:9] == ["recused", "submitted", "no"]
 
 
-def test_ranking_export_has_every_statistic(build, db, sign_in):
+def test_ranking_export_has_every_statistic(build, db, login_as):
     round_ = exported_round(build, db)
     round_id = round_.id
 
-    response = sign_in(build.staff()).get(
+    response = login_as(build.staff()).get(
         f"/secretariat/results/rounds/{round_id}/export/ranking.csv"
     )
 
@@ -140,7 +140,7 @@ def test_ranking_export_has_every_statistic(build, db, sign_in):
     assert second[11] == ""  # one review has no SD
 
 
-def test_entries_export_has_metadata_and_closed_round_uses_the_frozen_entries(build, db, sign_in):
+def test_entries_export_has_metadata_and_closed_round_uses_the_frozen_entries(build, db, login_as):
     round_ = exported_round(build, db)
     round_id = round_.id
     staff = build.staff()
@@ -148,7 +148,7 @@ def test_entries_export_has_metadata_and_closed_round_uses_the_frozen_entries(bu
     services.close_round(round_, actor=staff)
     db.session.commit()
 
-    client = sign_in(staff)
+    client = login_as(staff)
     rows = xlsx_rows(client.get(f"/secretariat/results/rounds/{round_id}/export/entries.xlsx"))
     ranking = xlsx_rows(client.get(f"/secretariat/results/rounds/{round_id}/export/ranking.xlsx"))
 
@@ -170,11 +170,11 @@ def test_entries_export_has_metadata_and_closed_round_uses_the_frozen_entries(bu
     assert [row[-3] for row in ranking[1:]] == ["shortlisted", "not selected"]
 
 
-def test_unknown_export_is_404(build, db, sign_in):
+def test_unknown_export_is_404(build, db, login_as):
     round_ = exported_round(build, db)
     round_id = round_.id
 
-    response = sign_in(build.staff()).get(
+    response = login_as(build.staff()).get(
         f"/secretariat/results/rounds/{round_id}/export/scores.pdf"
     )
 

@@ -69,11 +69,11 @@ def test_generated_notifications_are_held_and_not_delivered(build, db, deliver_m
         services.generate_notifications(round_, actor=staff)
 
 
-def test_secretariat_reads_held_mail_then_releases_it(build, db, sign_in, deliver_mail, mailbox):
+def test_secretariat_reads_held_mail_then_releases_it(build, db, login_as, deliver_mail, mailbox):
     round_, staff = closed_committee(build, db)
     round_id = round_.id
     applicant_email = decisions(db, round_id)["N-1"].submission.created_by.email
-    client = sign_in(staff)
+    client = login_as(staff)
 
     response = client.post(f"/secretariat/results/rounds/{round_id}/notifications/generate")
     assert response.status_code == 302
@@ -120,11 +120,11 @@ def test_discarded_notifications_are_deleted_and_can_be_written_again(build, db,
     assert {m.batch for m in db.session.scalars(select(OutboxMessage))} == {second}
 
 
-def test_release_without_held_mail_is_refused_on_the_page(build, db, sign_in):
+def test_release_without_held_mail_is_refused_on_the_page(build, db, login_as):
     round_, staff = closed_committee(build, db)
     round_id = round_.id
 
-    response = sign_in(staff).post(f"/secretariat/results/rounds/{round_id}/notifications/release")
+    response = login_as(staff).post(f"/secretariat/results/rounds/{round_id}/notifications/release")
 
     assert response.status_code == 422
     assert "There are no held notifications to release." in response.get_data(as_text=True)

@@ -40,11 +40,11 @@ def ranked_round(build, db, n_entries=3, **round_kwargs):
     return round_
 
 
-def test_ranking_page_shows_statistics_order_and_disagreement(build, db, sign_in):
+def test_ranking_page_shows_statistics_order_and_disagreement(build, db, login_as):
     round_ = ranked_round(build, db)
     round_id = round_.id
 
-    response = sign_in(build.staff()).get(f"/secretariat/results/rounds/{round_id}")
+    response = login_as(build.staff()).get(f"/secretariat/results/rounds/{round_id}")
 
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -59,14 +59,14 @@ def test_ranking_page_shows_statistics_order_and_disagreement(build, db, sign_in
     assert 'href="/secretariat/results/"' in html  # the navigation entry
 
 
-def test_ranking_page_query_count_does_not_grow_with_entries(build, db, sign_in, count_queries):
+def test_ranking_page_query_count_does_not_grow_with_entries(build, db, login_as, count_queries):
     small = ranked_round(build, db, 3)
     large = ranked_round(build, db, 30)
     small_id, large_id = small.id, large.id
     for round_ in (small, large):
         services.preselect_from_ranking(round_, actor=build.staff())
     db.session.commit()
-    client = sign_in(build.staff())
+    client = login_as(build.staff())
 
     with count_queries() as few:
         assert client.get(f"/secretariat/results/rounds/{small_id}").status_code == 200
@@ -78,11 +78,11 @@ def test_ranking_page_query_count_does_not_grow_with_entries(build, db, sign_in,
     assert len(many) == len(few) <= 12
 
 
-def test_invalid_settings_rerender_with_the_message_and_the_values(build, db, sign_in):
+def test_invalid_settings_rerender_with_the_message_and_the_values(build, db, login_as):
     round_ = ranked_round(build, db)
     round_id = round_.id
 
-    response = sign_in(build.staff()).post(
+    response = login_as(build.staff()).post(
         f"/secretariat/results/rounds/{round_id}/settings",
         data={
             "rank_by": "mean",
@@ -100,10 +100,10 @@ def test_invalid_settings_rerender_with_the_message_and_the_values(build, db, si
     assert 'value="12.50"' in html or 'value="12.5"' in html
 
 
-def test_settings_saved_change_the_stated_order(build, db, sign_in):
+def test_settings_saved_change_the_stated_order(build, db, login_as):
     round_ = ranked_round(build, db)
     round_id = round_.id
-    client = sign_in(build.staff())
+    client = login_as(build.staff())
 
     response = client.post(
         f"/secretariat/results/rounds/{round_id}/settings",
@@ -125,7 +125,7 @@ def test_settings_saved_change_the_stated_order(build, db, sign_in):
     assert "Judges disagree" not in html
 
 
-def test_decision_change_without_reason_shows_the_message_next_to_the_field(build, db, sign_in):
+def test_decision_change_without_reason_shows_the_message_next_to_the_field(build, db, login_as):
     round_ = ranked_round(build, db)
     round_id = round_.id
     staff = build.staff()
@@ -134,7 +134,7 @@ def test_decision_change_without_reason_shows_the_message_next_to_the_field(buil
     submission_id = db.session.scalar(
         select(Decision.submission_id).where(Decision.outcome == Outcome.NOT_SELECTED)
     )
-    client = sign_in(staff)
+    client = login_as(staff)
     url = f"/secretariat/results/rounds/{round_id}/decisions/{submission_id}"
 
     refused = client.post(url, data={"outcome": "deserving", "reason": ""})
@@ -155,11 +155,11 @@ def test_decision_change_without_reason_shows_the_message_next_to_the_field(buil
     assert done.status_code == 302
 
 
-def test_close_through_the_page_freezes_and_hides_the_controls(build, db, sign_in):
+def test_close_through_the_page_freezes_and_hides_the_controls(build, db, login_as):
     round_ = ranked_round(build, db)
     round_id = round_.id
     staff = build.staff()
-    client = sign_in(staff)
+    client = login_as(staff)
 
     refused = client.post(f"/secretariat/results/rounds/{round_id}/close")
     assert refused.status_code == 422
@@ -180,11 +180,11 @@ def test_close_through_the_page_freezes_and_hides_the_controls(build, db, sign_i
     assert "This round is closed: its decisions are frozen." in frozen.get_data(as_text=True)
 
 
-def test_charts_are_server_side_svg_without_scripts_or_inline_styles(build, db, sign_in):
+def test_charts_are_server_side_svg_without_scripts_or_inline_styles(build, db, login_as):
     round_ = ranked_round(build, db, 4)
     round_id = round_.id
 
-    response = sign_in(build.staff()).get(f"/secretariat/results/rounds/{round_id}/charts")
+    response = login_as(build.staff()).get(f"/secretariat/results/rounds/{round_id}/charts")
 
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -205,11 +205,11 @@ def test_charts_are_server_side_svg_without_scripts_or_inline_styles(build, db, 
     assert "<script" not in html.split("<main", 1)[1].split("</main>")[0]
 
 
-def test_results_index_lists_cycles_rounds_and_publication(build, db, sign_in):
+def test_results_index_lists_cycles_rounds_and_publication(build, db, login_as):
     round_ = ranked_round(build, db)
     round_id = round_.id
 
-    html = sign_in(build.staff()).get("/secretariat/results/").get_data(as_text=True)
+    html = login_as(build.staff()).get("/secretariat/results/").get_data(as_text=True)
 
     assert "7th Guangzhou Award" in html
     assert f'href="/secretariat/results/rounds/{round_id}"' in html

@@ -61,13 +61,13 @@ def test_nothing_is_public_before_publication(build, db, client):
 
 
 @pytest.mark.parametrize("role", ["anonymous", "applicant", "judge"])
-def test_staff_results_pages_are_closed_to_everyone_else(build, db, client, sign_in, role):
+def test_staff_results_pages_are_closed_to_everyone_else(build, db, client, login_as, role):
     cycle, jury, _staff = award_cycle(build, db)
     round_id, cycle_id = jury.id, cycle.id
     if role == "applicant":
-        sign_in(ApplicantFactory())
+        login_as(ApplicantFactory())
     elif role == "judge":
-        sign_in(JudgeFactory())
+        login_as(JudgeFactory())
     urls = [
         "/secretariat/results/",
         f"/secretariat/results/rounds/{round_id}",
@@ -96,12 +96,12 @@ def test_publishing_needs_a_closed_round(build, db):
 
 
 def test_published_shortlist_shows_recognised_entries_without_scores(
-    build, db, sign_in, other_client
+    build, db, login_as, other_client
 ):
     cycle, _jury, staff = award_cycle(build, db)
     cycle_id = cycle.id
 
-    response = sign_in(staff).post(f"/secretariat/results/cycles/{cycle_id}/publish")
+    response = login_as(staff).post(f"/secretariat/results/cycles/{cycle_id}/publish")
     assert response.status_code == 302
 
     html = other_client.get("/results/gza6").get_data(as_text=True)
@@ -169,12 +169,12 @@ def test_jury_results_stay_hidden_until_published_again(build, db, client):
     assert "Winners" in html and "Medal of Honor" in html
 
 
-def test_taking_results_down_needs_a_reason_and_hides_them(build, db, client, sign_in):
+def test_taking_results_down_needs_a_reason_and_hides_them(build, db, client, login_as):
     cycle, _jury, staff = award_cycle(build, db)
     services.publish_results(cycle, actor=staff)
     db.session.commit()
     cycle_id = cycle.id
-    staff_client = sign_in(staff)
+    staff_client = login_as(staff)
 
     refused = staff_client.post(
         f"/secretariat/results/cycles/{cycle_id}/unpublish", data={"reason": ""}
@@ -216,4 +216,4 @@ def test_public_page_query_count_does_not_grow_with_entries(build, db, client, c
         response = client.get("/results/large")
     assert response.status_code == 200
     assert response.get_data(as_text=True).count('class="card h-100"') == 12
-    assert len(large) == len(small) <= 3
+    assert len(large) == len(small) <= 4

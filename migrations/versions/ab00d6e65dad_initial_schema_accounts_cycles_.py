@@ -1,8 +1,14 @@
 """Initial schema: accounts, cycles, submissions, judging, results, audit, outbox
 
+<<<<<<<< HEAD:migrations/versions/4ac5436acf87_initial_schema_accounts_cycles_.py
 Revision ID: 4ac5436acf87
 Revises: 
 Create Date: 2026-11-28 17:09:47.115818
+========
+Revision ID: ab00d6e65dad
+Revises: 
+Create Date: 2026-11-28 16:55:13.445360
+>>>>>>>> main:migrations/versions/ab00d6e65dad_initial_schema_accounts_cycles_.py
 
 """
 from alembic import op
@@ -10,7 +16,11 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
+<<<<<<<< HEAD:migrations/versions/4ac5436acf87_initial_schema_accounts_cycles_.py
 revision = '4ac5436acf87'
+========
+revision = 'ab00d6e65dad'
+>>>>>>>> main:migrations/versions/ab00d6e65dad_initial_schema_accounts_cycles_.py
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -498,6 +508,28 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_submission_versions')),
     sa.UniqueConstraint('submission_id', 'number', name=op.f('uq_submission_versions_submission_id_number'))
     )
+    op.create_table('vote_campaigns',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('cycle_id', sa.Integer(), nullable=False),
+    sa.Column('opens_at', sa.DateTime(), nullable=False),
+    sa.Column('closes_at', sa.DateTime(), nullable=False),
+    sa.Column('show_running_totals', sa.Boolean(), nullable=False),
+    sa.Column('rule', sa.Enum('per_cycle', 'per_day', name='vote_rule', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('closed_at', sa.DateTime(), nullable=True),
+    sa.Column('closed_by_id', sa.Integer(), nullable=True),
+    sa.Column('winner_submission_id', sa.Integer(), nullable=True),
+    sa.Column('winner_votes', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('opens_at < closes_at', name=op.f('ck_vote_campaigns_opens_before_closes')),
+    sa.CheckConstraint('winner_submission_id IS NULL OR closed_at IS NOT NULL', name=op.f('ck_vote_campaigns_winner_only_when_closed')),
+    sa.CheckConstraint('winner_votes IS NULL OR winner_votes > 0', name=op.f('ck_vote_campaigns_winner_votes_positive')),
+    sa.ForeignKeyConstraint(['closed_by_id'], ['users.id'], name=op.f('fk_vote_campaigns_closed_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['cycle_id'], ['cycles.id'], name=op.f('fk_vote_campaigns_cycle_id_cycles'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['winner_submission_id'], ['submissions.id'], name=op.f('fk_vote_campaigns_winner_submission_id_submissions'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_vote_campaigns')),
+    sa.UniqueConstraint('cycle_id', name=op.f('uq_vote_campaigns_cycle_id'))
+    )
     op.create_table('reviews',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('round_id', sa.Integer(), nullable=False),
@@ -525,6 +557,31 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_reviews_round_id'), ['round_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_reviews_submission_id'), ['submission_id'], unique=False)
 
+    op.create_table('vote_invalidations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('network_prefix', sa.String(length=64), nullable=True),
+    sa.Column('email_domain', sa.String(length=255), nullable=True),
+    sa.Column('created_hour', sa.DateTime(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('vote_count', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('reversed_at', sa.DateTime(), nullable=True),
+    sa.Column('reversed_by_id', sa.Integer(), nullable=True),
+    sa.Column('reversal_reason', sa.Text(), nullable=False),
+    sa.CheckConstraint('length(reason) > 0', name=op.f('ck_vote_invalidations_has_reason')),
+    sa.CheckConstraint('network_prefix IS NOT NULL OR email_domain IS NOT NULL OR created_hour IS NOT NULL', name=op.f('ck_vote_invalidations_has_a_criterion')),
+    sa.CheckConstraint('reversed_at IS NULL OR length(reversal_reason) > 0', name=op.f('ck_vote_invalidations_reversal_has_reason')),
+    sa.CheckConstraint('vote_count > 0', name=op.f('ck_vote_invalidations_vote_count_positive')),
+    sa.ForeignKeyConstraint(['campaign_id'], ['vote_campaigns.id'], name=op.f('fk_vote_invalidations_campaign_id_vote_campaigns'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_vote_invalidations_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['reversed_by_id'], ['users.id'], name=op.f('fk_vote_invalidations_reversed_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_vote_invalidations'))
+    )
+    with op.batch_alter_table('vote_invalidations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_vote_invalidations_campaign_id'), ['campaign_id'], unique=False)
+
     op.create_table('scores',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('review_id', sa.Integer(), nullable=False),
@@ -542,21 +599,69 @@ def upgrade():
     with op.batch_alter_table('scores', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_scores_criterion_id'), ['criterion_id'], unique=False)
 
+    op.create_table('votes',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('submission_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'confirmed', 'invalidated', name='vote_status', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('email_hash', sa.String(length=64), nullable=False),
+    sa.Column('email_domain', sa.String(length=255), nullable=False),
+    sa.Column('period_key', sa.String(length=10), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_hour', sa.DateTime(), nullable=False),
+    sa.Column('confirmed_at', sa.DateTime(), nullable=True),
+    sa.Column('network_prefix', sa.String(length=64), nullable=False),
+    sa.Column('fingerprint_hash', sa.String(length=64), nullable=False),
+    sa.Column('invalidation_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("email_domain NOT LIKE '%@%'", name=op.f('ck_votes_domain_without_local_part')),
+    sa.CheckConstraint("status != 'confirmed' OR confirmed_at IS NOT NULL", name=op.f('ck_votes_confirmed_has_time')),
+    sa.CheckConstraint("status != 'invalidated' OR invalidation_id IS NOT NULL", name=op.f('ck_votes_invalidated_in_batch')),
+    sa.CheckConstraint("status != 'pending' OR confirmed_at IS NULL", name=op.f('ck_votes_pending_unconfirmed')),
+    sa.CheckConstraint('length(email_hash) = 64', name=op.f('ck_votes_email_hash_is_sha256_hex')),
+    sa.ForeignKeyConstraint(['campaign_id'], ['vote_campaigns.id'], name=op.f('fk_votes_campaign_id_vote_campaigns'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['invalidation_id'], ['vote_invalidations.id'], name=op.f('fk_votes_invalidation_id_vote_invalidations')),
+    sa.ForeignKeyConstraint(['submission_id'], ['submissions.id'], name=op.f('fk_votes_submission_id_submissions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_votes'))
+    )
+    with op.batch_alter_table('votes', schema=None) as batch_op:
+        batch_op.create_index('ix_votes_created_hour', ['campaign_id', 'created_hour'], unique=False)
+        batch_op.create_index('ix_votes_email_domain', ['campaign_id', 'email_domain'], unique=False)
+        batch_op.create_index(batch_op.f('ix_votes_invalidation_id'), ['invalidation_id'], unique=False)
+        batch_op.create_index('ix_votes_network_prefix', ['campaign_id', 'network_prefix'], unique=False)
+        batch_op.create_index(batch_op.f('ix_votes_submission_id'), ['submission_id'], unique=False)
+        batch_op.create_index('ix_votes_tally', ['campaign_id', 'status', 'submission_id', 'confirmed_at'], unique=False)
+        batch_op.create_index('uq_votes_counted_per_address_period', ['campaign_id', 'email_hash', 'period_key'], unique=True, sqlite_where=sa.text('confirmed_at IS NOT NULL'), postgresql_where=sa.text('confirmed_at IS NOT NULL'))
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('votes', schema=None) as batch_op:
+        batch_op.drop_index('uq_votes_counted_per_address_period', sqlite_where=sa.text('confirmed_at IS NOT NULL'), postgresql_where=sa.text('confirmed_at IS NOT NULL'))
+        batch_op.drop_index('ix_votes_tally')
+        batch_op.drop_index(batch_op.f('ix_votes_submission_id'))
+        batch_op.drop_index('ix_votes_network_prefix')
+        batch_op.drop_index(batch_op.f('ix_votes_invalidation_id'))
+        batch_op.drop_index('ix_votes_email_domain')
+        batch_op.drop_index('ix_votes_created_hour')
+
+    op.drop_table('votes')
     with op.batch_alter_table('scores', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_scores_criterion_id'))
 
     op.drop_table('scores')
+    with op.batch_alter_table('vote_invalidations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_vote_invalidations_campaign_id'))
+
+    op.drop_table('vote_invalidations')
     with op.batch_alter_table('reviews', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_reviews_submission_id'))
         batch_op.drop_index(batch_op.f('ix_reviews_round_id'))
         batch_op.drop_index(batch_op.f('ix_reviews_judge_id'))
 
     op.drop_table('reviews')
+    op.drop_table('vote_campaigns')
     op.drop_table('submission_versions')
     op.drop_table('submission_domains')
     op.drop_table('section_answers')

@@ -1,0 +1,686 @@
+"""The public vote's state changes: cast, confirm, configure, close, invalidate and restore.
+
+`cast_vote` and `confirm_vote` are the two calls a load test drives. Like every service they
+flush and never commit; the caller (a request, the worker, a benchmark) commits.
+
+Privacy: the voter's address is used for exactly two things, the HMAC that stands in for it in
+the `votes` table and the confirmation e-mail, which goes through the outbox. The outbox row holds
+the address until the worker has sent (or given up on) the message, then `awards.mail` blanks it
+for the "vote" category. Rate-limit keys use the same HMAC, never the address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, func, literal, select, update
+from sqlalchemy.exc import IntegrityError
+
+from awards import audit
+from awards.accounts.tokens import ExpiredToken, InvalidToken, make_token, read_token
+from awards.cycles.models import Cycle
+from awards.db import utcnow
+from awards.errors import DomainError
+from awards.extensions import db
+from awards.i18n import in_zone
+from awards.mail import queue_mail
+from awards.submissions.models import Submission
+from awards.votes import queries
+from awards.votes.models import Vote, VoteCampaign, VoteInvalidation, VoteRule, VoteStatus
+from awards.votes.queries import VoteState, vote_state
+
+MAIL_CATEGORY = "vote"
+
+# Well-known throwaway-mail services; VOTE_EXTRA_DISPOSABLE_DOMAINS adds more without a release.
+# Subdomains of these match too.
+DISPOSABLE_DOMAINS = frozenset(
+    {
+        "10minutemail.com",
+        "10minutemail.net",
+        "20minutemail.com",
+        "33mail.com",
+        "burnermail.io",
+        "discard.email",
+        "dispostable.com",
+        "dropmail.me",
+        "emailondeck.com",
+        "fakeinbox.com",
+        "fakemail.net",
+        "getairmail.com",
+        "getnada.com",
+        "grr.la",
+        "guerrillamail.biz",
+        "guerrillamail.com",
+        "guerrillamail.de",
+        "guerrillamail.info",
+        "guerrillamail.net",
+        "guerrillamail.org",
+        "guerrillamailblock.com",
+        "inboxkitten.com",
+        "mail.tm",
+        "mailcatch.com",
+        "maildrop.cc",
+        "mailinator.com",
+        "mailinator.net",
+        "mailnesia.com",
+        "mintemail.com",
+        "mohmal.com",
+        "moakt.com",
+        "mytemp.email",
+        "nada.email",
+        "pokemail.net",
+        "sharklasers.com",
+        "spam4.me",
+        "spamgourmet.com",
+        "temp-mail.io",
+        "temp-mail.org",
+        "tempail.com",
+        "tempinbox.com",
+        "tempmail.com",
+        "tempmail.net",
+        "tempmailo.com",
+        "throwawaymail.com",
+        "tmpmail.net",
+        "tmpmail.org",
+        "trashmail.com",
+        "trashmail.de",
+        "trashmail.net",
+        "yopmail.com",
+        "yopmail.fr",
+        "yopmail.net",
+    }
+)
+
+# Providers that ignore dots in the local part; for every provider "+tag" is dropped, so that
+# name+1@, name+2@... count as one address.
+DOTLESS_PROVIDERS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
+class VoteLinkProblem(DomainError):
+    """A confirmation link that cannot count a vote; `status` is the HTTP status to answer."""
+
+    def __init__(self, message: str, *, status: int = 400, vote: Vote | None = None):
+        super().__init__(message, field="token")
+        self.status = status
+        self.vote = vote
+
+
+@dataclass(frozen=True)
+class VoterContext:
+    """What the request tells about the voter, for fraud analysis (hashed or truncated)."""
+
+    ip: str | None = None
+    user_agent: str = ""
+    accept_language: str = ""
+
+
+@dataclass(frozen=True)
+class VoterAddress:
+    send_to: str  # where the confirmation link goes, as email-validator normalised it
+    canonical: str  # what is hashed: lower case, no +tag, gmail without dots
+    domain: str  # ASCII (IDNA) domain, lower case
+
+
+# --- addresses, hashes and prefixes ----------------------------------------------------------
+
+
+def _hash_key() -> bytes:
+    return current_app.config["VOTE_HASH_KEY"].encode()
+
+
+def _hmac(kind: str, value: str) -> str:
+    return hmac.new(_hash_key(), f"{kind}\x00{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def email_hash(canonical_address: str) -> str:
+    return _hmac("email", canonical_address)
+
+
+def fingerprint_hash(user_agent: str, accept_language: str) -> str:
+    return _hmac("fingerprint", f"{user_agent}\n{accept_language}")
+
+
+def network_prefix(ip: str | None) -> str:
+    """The /24 of an IPv4 address or the /48 of an IPv6 one ("unknown" when there is none)."""
+    try:
+        address = ipaddress.ip_address((ip or "").strip())
+    except ValueError:
+        return "unknown"
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    bits = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{bits}", strict=False))
+
+
+def _disposable_domains() -> frozenset[str]:
+    extra = current_app.config.get("VOTE_EXTRA_DISPOSABLE_DOMAINS", "") or ""
+    more = {d.strip().lower() for d in extra.split(",") if d.strip()}
+    return DISPOSABLE_DOMAINS | more if more else DISPOSABLE_DOMAINS
+
+
+def is_disposable(domain: str) -> bool:
+    domain = domain.lower().rstrip(".")
+    listed = _disposable_domains()
+    parts = domain.split(".")
+    return any(".".join(parts[i:]) in listed for i in range(len(parts) - 1))
+
+
+def _canonical(local_part: str, domain: str) -> str:
+    local = local_part.lower()
+    if "+" in local.lstrip("+"):
+        local = local[: local.index("+", 1)]
+    if domain in DOTLESS_PROVIDERS:
+        local, domain = local.replace(".", ""), DOTLESS_PROVIDERS[domain]
+    return f"{local}@{domain}"
+
+
+def parse_address(raw: str) -> VoterAddress:
+    """Check an address's syntax (no DNS: installations may have no internet) and refuse
+    disposable-mail domains. Raises DomainError(field="email") with a message for the voter."""
+    raw = (raw or "").strip()
+    if not raw:
+        raise DomainError(_("Enter your e-mail address."), field="email")
+    try:
+        info = validate_email(raw, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise DomainError(
+            _(
+                "We cannot send e-mail to this address. Please check it: it should look like "
+                "name@example.com."
+            ),
+            field="email",
+        ) from exc
+    domain = (info.ascii_domain or info.domain).lower()
+    if is_disposable(domain):
+        raise DomainError(
+            _(
+                "Addresses from disposable e-mail services cannot vote. Please use an address "
+                "you keep."
+            ),
+            field="email",
+        )
+    return VoterAddress(
+        send_to=info.normalized, canonical=_canonical(info.local_part, domain), domain=domain
+    )
+
+
+def rate_limit_key_for_address(raw: str) -> str:
+    """The key the per-address rate limit counts under: the address's HMAC, never the address."""
+    raw = (raw or "").strip()
+    try:
+        info = validate_email(raw, check_deliverability=False)
+        canonical = _canonical(info.local_part, (info.ascii_domain or info.domain).lower())
+    except EmailNotValidError:
+        canonical = raw.lower()
+    return email_hash(canonical)
+
+
+def period_key(campaign: VoteCampaign, at: datetime) -> str:
+    if campaign.rule == VoteRule.PER_DAY:
+        return at.astimezone(campaign.cycle.zone).date().isoformat()
+    return "cycle"
+
+
+def _when(campaign: VoteCampaign, at: datetime) -> str:
+    from awards.i18n import utc_offset_label
+
+    zone = campaign.cycle.time_zone
+    return f"{in_zone(at, zone)} ({utc_offset_label(zone, at)})"
+
+
+def already_voted_message(campaign: VoteCampaign) -> str:
+    if campaign.rule == VoteRule.PER_DAY:
+        return _(
+            "This e-mail address has already voted today. Thank you! You can vote again "
+            "tomorrow (days follow the award's time zone)."
+        )
+    return _(
+        "This e-mail address has already voted in this vote. Thank you! Each address counts once."
+    )
+
+
+def _link(endpoint: str, **values) -> str:
+    """An absolute link for an e-mail, built without needing a request (the worker and load
+    tests call the services too)."""
+    path = current_app.url_map.bind("").build(endpoint, values)
+    return current_app.config["BASE_URL"].rstrip("/") + path
+
+
+# --- casting and confirming ------------------------------------------------------------------
+
+
+def ensure_open(campaign: VoteCampaign, now: datetime) -> None:
+    state = vote_state(campaign, now)
+    if state == VoteState.UPCOMING:
+        raise DomainError(
+            _(
+                "The vote has not opened yet. It opens on %(when)s; please come back then.",
+                when=_when(campaign, campaign.opens_at),
+            )
+        )
+    if state == VoteState.CLOSED:
+        raise DomainError(
+            _(
+                "The vote closed on %(when)s. Thank you for your interest; the result is on the "
+                "vote's page.",
+                when=_when(campaign, campaign.closes_at),
+            )
+        )
+
+
+def cast_vote(
+    campaign: VoteCampaign,
+    submission_id: int,
+    email: str,
+    *,
+    voter: VoterContext,
+    locale: str | None = None,
+    honeypot: str = "",
+) -> Vote | None:
+    """Record a pending vote for `submission_id` and queue the confirmation e-mail.
+
+    Returns None without recording anything when the honeypot field is filled (the caller shows
+    the same "check your inbox" page, so a bot learns nothing). Raises DomainError when the vote
+    is not open, the entry is not on the ballot, the address is invalid or disposable, or the
+    address has already voted in this period (one counted vote per address per cycle or day).
+    A voter may ask again while a vote is pending (a lost e-mail); the first confirmed one counts.
+    """
+    if honeypot.strip():
+        current_app.logger.info(
+            "vote: honeypot filled from %s; nothing recorded", network_prefix(voter.ip)
+        )
+        return None
+    now = utcnow()
+    ensure_open(campaign, now)
+    if submission_id not in queries.candidate_ids(campaign.cycle):
+        raise DomainError(_("This initiative is not on the ballot."))
+    address = parse_address(email)
+    digest = email_hash(address.canonical)
+    period = period_key(campaign, now)
+    already = db.session.scalar(
+        select(Vote.id)
+        .where(
+            Vote.campaign_id == campaign.id,
+            Vote.email_hash == digest,
+            Vote.period_key == period,
+            Vote.confirmed_at.is_not(None),
+        )
+        .limit(1)
+    )
+    if already is not None:
+        raise DomainError(already_voted_message(campaign), field="email")
+    vote = Vote(
+        campaign_id=campaign.id,
+        submission_id=submission_id,
+        status=VoteStatus.PENDING,
+        email_hash=digest,
+        email_domain=address.domain,
+        period_key=period,
+        created_at=now,
+        created_hour=now.replace(minute=0, second=0, microsecond=0),
+        network_prefix=network_prefix(voter.ip),
+        fingerprint_hash=fingerprint_hash(voter.user_agent[:512], voter.accept_language[:256]),
+    )
+    db.session.add(vote)
+    db.session.flush()
+    submission = db.session.get(Submission, submission_id)
+    token = make_token("vote", {"v": vote.id, "c": campaign.id})
+    queue_mail(
+        address.send_to,
+        _l("Please confirm your vote for the City of Your Choice"),
+        "vote_confirm",
+        locale=locale,
+        category=MAIL_CATEGORY,
+        link=_link("votes.confirm", token=token),
+        submission=submission,
+        cycle=campaign.cycle,
+        closes_at=_when(campaign, campaign.closes_at),
+        hours=max(1, current_app.config["TOKEN_MAX_AGE_VOTE"] // 3600),
+    )
+    return vote
+
+
+def vote_from_token(token: str) -> Vote:
+    """The vote a confirmation link names, without changing anything (the page before the
+    button). Raises VoteLinkProblem for an expired or forged link."""
+    try:
+        payload = read_token("vote", token)
+    except ExpiredToken as exc:
+        raise VoteLinkProblem(
+            _(
+                "This confirmation link has expired, so the vote was not counted. If the vote is "
+                "still open, please vote again: we will send you a new link."
+            ),
+            status=410,
+        ) from exc
+    except InvalidToken as exc:
+        raise VoteLinkProblem(
+            _(
+                "This link is not valid. Please open the link exactly as it appears in our "
+                "e-mail, or vote again to receive a new one."
+            ),
+            status=404,
+        ) from exc
+    vote = db.session.get(Vote, payload.get("v")) if isinstance(payload, dict) else None
+    if vote is None or vote.campaign_id != payload.get("c"):
+        raise VoteLinkProblem(
+            _("This link is not valid. Please vote again to receive a new one."), status=404
+        )
+    return vote
+
+
+def _problem_for(vote: Vote) -> VoteLinkProblem:
+    if vote.status == VoteStatus.CONFIRMED:
+        return VoteLinkProblem(
+            _("This link has been used already: your vote is confirmed and counted. Thank you!"),
+            status=409,
+            vote=vote,
+        )
+    return VoteLinkProblem(
+        _(
+            "This vote was set aside by the secretariat's checks against vote rigging, so it "
+            "cannot be confirmed. If you think this is a mistake, please write to the secretariat."
+        ),
+        status=409,
+        vote=vote,
+    )
+
+
+def ensure_confirmable(vote: Vote, now: datetime | None = None) -> None:
+    """Raise the VoteLinkProblem that stops `vote` from being confirmed now, if any."""
+    if vote.status != VoteStatus.PENDING:
+        raise _problem_for(vote)
+    campaign = vote.campaign
+    if vote_state(campaign, now or utcnow()) == VoteState.CLOSED:
+        raise VoteLinkProblem(
+            _(
+                "The vote closed on %(when)s, before this confirmation; it cannot count. Thank "
+                "you for your interest.",
+                when=_when(campaign, campaign.closes_at),
+            ),
+            status=409,
+            vote=vote,
+        )
+
+
+def confirm_vote(token: str) -> Vote:
+    """Count the vote a confirmation link names. Works once per link, only while the vote is open.
+
+    Safe under concurrency: one conditional UPDATE (pending -> confirmed) decides which of many
+    simultaneous requests for the same link wins, and the partial unique index on (campaign,
+    address hash, period) refuses a second counted vote from the same address even when two of
+    its links are confirmed at the same instant. Raises VoteLinkProblem otherwise.
+    """
+    vote = vote_from_token(token)
+    now = utcnow()
+    ensure_confirmable(vote, now)
+    campaign = vote.campaign
+    try:
+        with db.session.begin_nested():
+            result = db.session.execute(
+                update(Vote)
+                .where(Vote.id == vote.id, Vote.status == VoteStatus.PENDING)
+                .values(status=VoteStatus.CONFIRMED, confirmed_at=now)
+                .execution_options(synchronize_session=False)
+            )
+    except IntegrityError as exc:
+        raise VoteLinkProblem(already_voted_message(campaign), status=409, vote=vote) from exc
+    db.session.refresh(vote)
+    if result.rowcount != 1:
+        raise _problem_for(vote)  # another request for the same link got there first
+    return vote
+
+
+# --- the secretariat -------------------------------------------------------------------------
+
+
+def _settings(campaign: VoteCampaign | None) -> dict | None:
+    if campaign is None:
+        return None
+    return {
+        "opens_at": campaign.opens_at.isoformat(),
+        "closes_at": campaign.closes_at.isoformat(),
+        "show_running_totals": campaign.show_running_totals,
+        "rule": campaign.rule,
+    }
+
+
+def configure_vote(
+    cycle: Cycle,
+    *,
+    opens_at: datetime,
+    closes_at: datetime,
+    show_running_totals: bool,
+    rule: VoteRule,
+    actor,
+) -> VoteCampaign:
+    """Create or change the cycle's vote. Times are aware datetimes (the form reads them in the
+    cycle's zone). The rule cannot change once votes exist, nor anything once it is final."""
+    campaign = queries.campaign_for(cycle)
+    now = utcnow()
+    if campaign is not None and campaign.closed_at is not None:
+        raise DomainError(_("This vote is closed and its result is final; it cannot be changed."))
+    if not queries.candidate_ids(cycle):
+        raise DomainError(
+            _(
+                "No initiative of this cycle is shortlisted yet. The vote is among the "
+                "Technical Committee's shortlist, so record the shortlist first."
+            )
+        )
+    if closes_at <= opens_at:
+        raise DomainError(_("The vote must close after it opens."), field="closes_at")
+    if closes_at <= now:
+        raise DomainError(
+            _(
+                "This closing time has passed already. To end the vote now, use "
+                "\u201cClose the vote now\u201d."
+            ),
+            field="closes_at",
+        )
+    before = _settings(campaign)
+    if campaign is None:
+        campaign = VoteCampaign(cycle_id=cycle.id)
+        db.session.add(campaign)
+    elif campaign.rule != rule and _has_votes(campaign):
+        raise DomainError(
+            _("Votes have been cast under the present rule, so it can no longer change."),
+            field="rule",
+        )
+    campaign.opens_at = opens_at
+    campaign.closes_at = closes_at
+    campaign.show_running_totals = show_running_totals
+    campaign.rule = rule
+    db.session.flush()
+    audit.record(actor, "vote.configured", campaign, before=before, after=_settings(campaign))
+    return campaign
+
+
+def _has_votes(campaign: VoteCampaign) -> bool:
+    return (
+        db.session.scalar(select(Vote.id).where(Vote.campaign_id == campaign.id).limit(1))
+        is not None
+    )
+
+
+def _store_result(campaign: VoteCampaign) -> queries.Standing | None:
+    top = queries.leader(campaign)
+    campaign.winner_submission_id = top.submission.id if top else None
+    campaign.winner_votes = top.votes if top else None
+    return top
+
+
+def finalise_vote(campaign: VoteCampaign, *, actor=None) -> None:
+    """Store the result of a vote whose closing time has come (idempotent)."""
+    if campaign.closed_at is not None:
+        return
+    now = utcnow()
+    if now < campaign.closes_at:
+        raise DomainError(_("This vote is still open."))
+    campaign.closed_at = now
+    campaign.closed_by_id = getattr(actor, "id", None)
+    top = _store_result(campaign)
+    db.session.flush()
+    audit.record(
+        actor,
+        "vote.closed",
+        campaign,
+        after={
+            "winner_submission_id": top.submission.id if top else None,
+            "winner_votes": top.votes if top else 0,
+        },
+    )
+
+
+def close_vote(campaign: VoteCampaign, *, actor) -> None:
+    """End the vote now (or confirm the end of one whose closing time passed) and store the
+    result."""
+    now = utcnow()
+    if campaign.closed_at is not None:
+        raise DomainError(_("This vote is closed already."))
+    if now <= campaign.opens_at:
+        raise DomainError(_("The vote has not opened yet; change its dates instead."))
+    if now < campaign.closes_at:
+        campaign.closes_at = now
+    finalise_vote(campaign, actor=actor)
+
+
+def finalise_due_votes() -> int:
+    """Worker job: store the result of every vote whose closing time has passed. Several
+    workers may run it at once: each campaign row is locked by one of them."""
+    due = db.session.scalars(
+        select(VoteCampaign)
+        .where(VoteCampaign.closed_at.is_(None), VoteCampaign.closes_at <= utcnow())
+        .with_for_update(skip_locked=True)
+    ).all()
+    for campaign in due:
+        finalise_vote(campaign, actor=None)
+    return len(due)
+
+
+def _refresh_result(campaign: VoteCampaign, actor) -> None:
+    """After votes were set aside or restored, a final result follows the new counts."""
+    if campaign.closed_at is None:
+        return
+    before = {"winner_submission_id": campaign.winner_submission_id, "votes": campaign.winner_votes}
+    _store_result(campaign)
+    after = {"winner_submission_id": campaign.winner_submission_id, "votes": campaign.winner_votes}
+    if before != after:
+        audit.record(actor, "vote.result_changed", campaign, before=before, after=after)
+
+
+def _criteria(network_prefix_value, email_domain, hour) -> dict:
+    criteria = {}
+    if network_prefix_value and network_prefix_value.strip():
+        criteria["network_prefix"] = network_prefix_value.strip()
+    if email_domain and email_domain.strip():
+        criteria["email_domain"] = email_domain.strip().lower()
+    if hour is not None:
+        criteria["hour"] = hour.replace(minute=0, second=0, microsecond=0)
+    return criteria
+
+
+def invalidate_votes(
+    campaign: VoteCampaign,
+    *,
+    network_prefix: str | None = None,
+    email_domain: str | None = None,
+    hour: datetime | None = None,
+    reason: str,
+    actor,
+) -> VoteInvalidation:
+    """Set aside every vote (confirmed or pending) matching all the given criteria, as one
+    audited batch. Pending votes so set aside can no longer be confirmed. `restore_votes`
+    reverses it."""
+    reason = (reason or "").strip()
+    criteria = _criteria(network_prefix, email_domain, hour)
+    if not criteria:
+        raise DomainError(
+            _("Choose the batch: a network prefix, an e-mail domain, an hour, or several.")
+        )
+    if not reason:
+        raise DomainError(_("Give the reason for setting these votes aside."), field="reason")
+    where = queries.batch_filter(campaign, **criteria)
+    live = Vote.status != VoteStatus.INVALIDATED
+    count = db.session.scalar(select(func.count()).select_from(Vote).where(where, live))
+    if not count:
+        raise DomainError(_("No counted or pending vote matches this batch."))
+    batch = VoteInvalidation(
+        campaign_id=campaign.id,
+        network_prefix=criteria.get("network_prefix"),
+        email_domain=criteria.get("email_domain"),
+        created_hour=criteria.get("hour"),
+        reason=reason,
+        vote_count=count,
+        created_by_id=getattr(actor, "id", None),
+        created_at=utcnow(),
+    )
+    db.session.add(batch)
+    db.session.flush()
+    result = db.session.execute(
+        update(Vote)
+        .where(where, live)
+        .values(status=VoteStatus.INVALIDATED, invalidation_id=batch.id)
+        .execution_options(synchronize_session=False)
+    )
+    batch.vote_count = result.rowcount
+    if batch.vote_count < 1:
+        raise DomainError(_("No counted or pending vote matches this batch."))
+    db.session.flush()
+    audit.record(
+        actor,
+        "vote.batch_invalidated",
+        batch,
+        after={**criteria, "votes": batch.vote_count},
+        message=reason,
+    )
+    _refresh_result(campaign, actor)
+    return batch
+
+
+def restore_votes(batch: VoteInvalidation, *, reason: str, actor) -> int:
+    """Reverse a batch: its votes return to what they were (confirmed, or pending). Returns how
+    many came back."""
+    reason = (reason or "").strip()
+    if batch.reversed_at is not None:
+        raise DomainError(_("This batch has been restored already."))
+    if not reason:
+        raise DomainError(_("Give the reason for restoring these votes."), field="reason")
+    result = db.session.execute(
+        update(Vote)
+        .where(Vote.invalidation_id == batch.id, Vote.status == VoteStatus.INVALIDATED)
+        .values(
+            status=case(
+                (Vote.confirmed_at.is_(None), literal(VoteStatus.PENDING.value)),
+                else_=literal(VoteStatus.CONFIRMED.value),
+            )
+        )
+        .execution_options(synchronize_session=False)
+    )
+    batch.reversed_at = utcnow()
+    batch.reversed_by_id = getattr(actor, "id", None)
+    batch.reversal_reason = reason
+    db.session.flush()
+    audit.record(
+        actor,
+        "vote.batch_restored",
+        batch,
+        before={"status": VoteStatus.INVALIDATED},
+        after={"votes": result.rowcount},
+        message=reason,
+    )
+    _refresh_result(batch.campaign, actor)
+    return result.rowcount
+
+
+def default_window(cycle: Cycle) -> tuple[datetime, datetime]:
+    """A starting suggestion for the form: opens tomorrow, runs four weeks."""
+    start = utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+    return start, start + timedelta(days=28)
