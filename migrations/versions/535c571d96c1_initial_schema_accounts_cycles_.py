@@ -1,14 +1,8 @@
 """Initial schema: accounts, cycles, submissions, judging, results, audit, outbox
 
-<<<<<<<< HEAD:migrations/versions/4ac5436acf87_initial_schema_accounts_cycles_.py
-Revision ID: 4ac5436acf87
+Revision ID: 535c571d96c1
 Revises: 
-Create Date: 2026-11-28 17:09:47.115818
-========
-Revision ID: ab00d6e65dad
-Revises: 
-Create Date: 2026-11-28 16:55:13.445360
->>>>>>>> main:migrations/versions/ab00d6e65dad_initial_schema_accounts_cycles_.py
+Create Date: 2026-11-28 17:31:50.088748
 
 """
 from alembic import op
@@ -16,11 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-<<<<<<<< HEAD:migrations/versions/4ac5436acf87_initial_schema_accounts_cycles_.py
-revision = '4ac5436acf87'
-========
-revision = 'ab00d6e65dad'
->>>>>>>> main:migrations/versions/ab00d6e65dad_initial_schema_accounts_cycles_.py
+revision = '535c571d96c1'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -416,7 +406,6 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint("status != 'released' OR released_at IS NOT NULL", name=op.f('ck_decisions_released_has_time')),
-    sa.CheckConstraint("status = 'draft' OR length(mail_batch) > 0", name=op.f('ck_decisions_notified_has_batch')),
     sa.CheckConstraint('outcome = preselected_outcome OR length(reason) > 0', name=op.f('ck_decisions_hand_change_has_reason')),
     sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_decisions_decided_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['round_id'], ['rounds.id'], name=op.f('fk_decisions_round_id_rounds'), ondelete='CASCADE'),
