@@ -21,7 +21,8 @@ from awards.accounts.models import Organisation, User
 from awards.accounts.regions import country_name
 from awards.cycles.models import Criterion, Domain, Round, RoundStatus, round_criteria
 from awards.extensions import db
-from awards.judging.models import Assignment, AssignmentStatus, Review, ReviewStatus, Score
+from awards.judging.models import Assignment, Review, Score
+from awards.judging.queries import counted_review_clause
 from awards.results.models import FrozenRanking
 from awards.results.queries import entries_condition
 from awards.results.ranking import compute_ranking, frozen_ranking, review_totals
@@ -87,11 +88,7 @@ def reviews_table(round_: Round) -> Table:
         .cte("round_reviews")
     )
     totals = review_totals(round_, all_reviews)
-    counted = and_(
-        Review.status == ReviewStatus.SUBMITTED,
-        Assignment.status == AssignmentStatus.ACTIVE,
-        entries_condition(round_),
-    )
+    counted = and_(counted_review_clause(), entries_condition(round_))
     statement = (
         select(
             Submission.reference_code,

@@ -1,7 +1,8 @@
 """A round's statistics, computed in SQL.
 
-Counted reviews: `Review.status == submitted` and the review's assignment still `active`
-(recused or removed judges never count), for the entries the round judges.
+Counted reviews: the judging feature's `counted_review_clause` (submitted, the assignment still
+active, so recused or removed judges never count, and no active conflict of interest between the
+judge and the entry), for the entries the round judges.
 
 Per review, the judge's weighted total rescaled to 0..100 whatever the criteria's scales:
 
@@ -28,18 +29,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Float, Select, and_, case, cast, func, literal, or_, select
+from sqlalchemy import Float, Select, and_, case, cast, func, literal, or_, select, text
 
 from awards.accounts.models import Organisation, User
 from awards.cycles.models import Criterion, Round, RoundStatus, round_criteria
 from awards.extensions import db
-from awards.judging.models import (
-    Assignment,
-    AssignmentStatus,
-    Review,
-    ReviewStatus,
-    Score,
-)
+from awards.judging.models import Assignment, Review, Score
+from awards.judging.queries import counted_review_clause
 from awards.results.models import (
     DEFAULT_DISAGREEMENT_THRESHOLD,
     DEFAULT_RANK_BY,
@@ -54,7 +50,8 @@ from awards.results.sql import rounded
 from awards.submissions.models import Submission
 
 PLACES = 6  # statistics are compared after rounding to this many decimals
-SD_EPSILON = 1e-9  # below this a judge's SD counts as zero (every total the same)
+# A variance (points² on 0..100) below this is rounding noise: every total the same.
+VARIANCE_EPSILON = 1e-8
 
 RANK_BY_CHOICES = (RankBy.CORRECTED_MEAN, RankBy.MEAN, RankBy.MEDIAN)
 TIE_BREAK_CHOICES = tuple(RankBy)
@@ -117,7 +114,9 @@ def options_for(round_: Round) -> RankingOptions:
 def counted_reviews(round_: Round, entries=None):
     """CTE of the counted reviews of the round: review_id, judge_id, submission_id.
 
-    `entries` is the round's entries_condition when the caller already has it."""
+    `entries` is the round's entries_condition when the caller already has it. PostgreSQL is
+    told to compute it first (MATERIALIZED): the score rows then meet one small hash table
+    instead of being carried through every join."""
     entries = entries_condition(round_) if entries is None else entries
     return (
         select(
@@ -127,152 +126,173 @@ def counted_reviews(round_: Round, entries=None):
         )
         .join(Assignment, Assignment.id == Review.assignment_id)
         .join(Submission, Submission.id == Review.submission_id)
-        .where(
-            Review.round_id == round_.id,
-            Review.status == ReviewStatus.SUBMITTED,
-            Assignment.status == AssignmentStatus.ACTIVE,
-            entries,
-        )
+        .where(Review.round_id == round_.id, counted_review_clause(), entries)
         .cte("counted_reviews")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
 
 
-def _total_expression():
-    weight = cast(Criterion.weight, Float)
+def round_weights(round_: Round):
+    """CTE: the round's criteria and their weights as floats (a handful of rows)."""
+    return (
+        select(
+            round_criteria.c.criterion_id.label("criterion_id"),
+            cast(Criterion.weight, Float).label("weight"),
+        )
+        .join(Criterion, Criterion.id == round_criteria.c.criterion_id)
+        .where(round_criteria.c.round_id == round_.id)
+        .cte("round_weights")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+
+
+def criterion_column(criterion_id: int) -> str:
+    return f"criterion_{int(criterion_id)}"
+
+
+def review_totals(round_: Round, reviews, criterion_ids: tuple[int, ...] = ()):
+    """CTE: each review of `reviews` (a CTE with review_id, judge_id, submission_id) with its
+    weighted total on 0..100 over the round's criteria it scored, and (pivoted by conditional
+    aggregation) its score on each criterion of `criterion_ids`: the score rows are read once."""
+    weights = round_weights(round_)
     share = cast(Score.value - Score.scale_min, Float) / cast(
         Score.scale_max - Score.scale_min, Float
     )
-    return literal(100.0, Float) * func.sum(weight * share) / func.sum(weight)
-
-
-def review_totals(round_: Round, reviews):
-    """CTE: each review of `reviews` (a CTE with review_id, judge_id, submission_id) with its
-    weighted total on 0..100 over the round's criteria it scored."""
+    total = literal(100.0, Float) * func.sum(weights.c.weight * share) / func.sum(weights.c.weight)
+    pivot = [
+        func.max(case((Score.criterion_id == criterion_id, Score.value))).label(
+            criterion_column(criterion_id)
+        )
+        for criterion_id in criterion_ids
+    ]
     return (
         select(
             reviews.c.review_id,
             reviews.c.judge_id,
             reviews.c.submission_id,
-            _total_expression().label("total"),
+            total.label("total"),
+            *pivot,
         )
         .select_from(reviews)
         .join(Score, Score.review_id == reviews.c.review_id)
-        .join(
-            round_criteria,
-            and_(
-                round_criteria.c.criterion_id == Score.criterion_id,
-                round_criteria.c.round_id == round_.id,
-            ),
-        )
-        .join(Criterion, Criterion.id == Score.criterion_id)
+        .join(weights, weights.c.criterion_id == Score.criterion_id)
         .where(Score.value.is_not(None))
         .group_by(reviews.c.review_id, reviews.c.judge_id, reviews.c.submission_id)
         .cte("review_totals")
     )
 
 
-def _sample_sd(sum_of_squares, n):
-    return func.sqrt(sum_of_squares / func.nullif(n - 1, 0))
+def _sd_from_moments(mean, mean_of_squares, n):
+    """Sample SD from the mean and the mean of squares (SQLite has no STDDEV): the variance
+    n / (n - 1) * (E[x²] - E[x]²), with rounding noise below VARIANCE_EPSILON taken as 0."""
+    variance = (mean_of_squares - mean * mean) * n / func.nullif(n - 1, 0)
+    return case((variance < VARIANCE_EPSILON, 0.0), else_=func.sqrt(variance))
 
 
-def corrected_totals(round_: Round, options: RankingOptions, entries=None):
-    """CTE: every counted total with its judge's statistics and its severity-corrected value."""
-    totals = review_totals(round_, counted_reviews(round_, entries))
+def review_statistics(round_: Round, options: RankingOptions, entries=None, criterion_ids=()):
+    """CTE: every counted total with its judge's statistics, whether the judge is calibrated,
+    its severity-corrected value and its position among its entry's totals (for the median).
+
+    Judges' and the round's moments are small GROUP BYs (one row per judge, one row for the
+    round) joined back, so each total is corrected with two precomputed numbers per judge:
+    corrected = total * scale + shift, with scale = round_sd / judge_sd and
+    shift = round_mean - judge_mean * scale (scale 1, shift 0 for a judge who keeps raw totals).
+    """
+    totals = review_totals(round_, counted_reviews(round_, entries), criterion_ids)
     t = totals.c
-    first = (
+    squared = t.total * t.total
+    per_judge = (
         select(
-            t.review_id,
             t.judge_id,
-            t.submission_id,
-            t.total,
-            func.avg(t.total).over(partition_by=t.judge_id).label("judge_mean"),
-            func.count().over(partition_by=t.judge_id).label("judge_n"),
-            func.avg(t.total).over().label("round_mean"),
-            func.count().over().label("round_n"),
+            func.count().label("n"),
+            func.avg(t.total).label("mean"),
+            func.avg(squared).label("mean_sq"),
         )
-    ).cte("totals_with_means")
-    f = first.c
-    judge_dev = f.total - f.judge_mean
-    round_dev = f.total - f.round_mean
-    second = (
-        select(
-            f.review_id,
-            f.judge_id,
-            f.submission_id,
-            f.total,
-            f.judge_mean,
-            f.judge_n,
-            f.round_mean,
-            _sample_sd(
-                func.sum(judge_dev * judge_dev).over(partition_by=f.judge_id), f.judge_n
-            ).label("judge_sd"),
-            _sample_sd(func.sum(round_dev * round_dev).over(), f.round_n).label("round_sd"),
-        )
-    ).cte("totals_with_spread")
-    s = second.c
-    calibrated = and_(s.judge_n >= options.severity_min_reviews, s.judge_sd > SD_EPSILON)
-    corrected = case(
-        (
-            calibrated,
-            s.round_mean + (s.total - s.judge_mean) / s.judge_sd * func.coalesce(s.round_sd, 0.0),
-        ),
-        else_=s.total,
+        .group_by(t.judge_id)
+        .subquery("per_judge")
     )
-    return select(
-        s.review_id,
-        s.judge_id,
-        s.submission_id,
-        s.total,
-        s.judge_mean,
-        s.judge_n,
-        s.judge_sd,
-        s.round_mean,
-        s.round_sd,
-        case((calibrated, 1), else_=0).label("calibrated"),
-        corrected.label("corrected"),
-    ).cte("corrected_totals")
-
-
-def entry_statistics(round_: Round, options: RankingOptions, entries=None):
-    """CTE: one row per entry with counted reviews: n_reviews, mean, corrected_mean, median,
-    sd, min, max (all on 0..100)."""
-    corrected = corrected_totals(round_, options, entries)
-    c = corrected.c
-    positioned = (
+    per_round = select(
+        func.avg(t.total).label("mean"), func.avg(squared).label("mean_sq"), func.count().label("n")
+    ).subquery("per_round")
+    j, o = per_judge.c, per_round.c
+    judge_sd = _sd_from_moments(j.mean, j.mean_sq, j.n)
+    round_sd = func.coalesce(_sd_from_moments(o.mean, o.mean_sq, o.n), 0.0)
+    calibrated = and_(j.n >= options.severity_min_reviews, judge_sd > 0)
+    scale = case((calibrated, round_sd / judge_sd), else_=1.0)
+    judges = (
         select(
-            c.submission_id,
-            c.total,
-            c.corrected,
-            func.row_number()
-            .over(partition_by=c.submission_id, order_by=(c.total, c.review_id))
-            .label("position"),
-            func.count().over(partition_by=c.submission_id).label("entry_n"),
-            func.avg(c.total).over(partition_by=c.submission_id).label("entry_mean"),
+            j.judge_id,
+            j.n.label("judge_n"),
+            j.mean.label("judge_mean"),
+            judge_sd.label("judge_sd"),
+            case((calibrated, 1), else_=0).label("calibrated"),
+            scale.label("scale"),
+            case((calibrated, o.mean - j.mean * scale), else_=0.0).label("shift"),
         )
-    ).cte("positioned_totals")
-    p = positioned.c
-    deviation = p.total - p.entry_mean
-    middle = or_(p.position == (p.entry_n + 1) // 2, p.position == (p.entry_n + 2) // 2)
+        .select_from(per_judge)
+        .join(per_round, literal(True))
+        .cte("judge_statistics")
+    )
+    g = judges.c
+    entry_window = {
+        "partition_by": t.submission_id,
+        "order_by": (t.total, t.review_id),
+        "rows": (None, None),
+    }
     return (
         select(
-            p.submission_id,
-            func.count().label("n_reviews"),
-            rounded(func.avg(p.total), PLACES).label("mean"),
-            rounded(func.avg(p.corrected), PLACES).label("corrected_mean"),
-            rounded(func.avg(case((middle, p.total))), PLACES).label("median"),
-            rounded(_sample_sd(func.sum(deviation * deviation), func.count()), PLACES).label("sd"),
-            rounded(func.min(p.total), PLACES).label("min"),
-            rounded(func.max(p.total), PLACES).label("max"),
+            *t,
+            g.judge_n,
+            g.judge_mean,
+            g.judge_sd,
+            g.calibrated,
+            (t.total * g.scale + g.shift).label("corrected"),
+            # One window (same partition, order and frame) for both: one sort, one pass.
+            func.row_number().over(**entry_window).label("position"),
+            func.count().over(**entry_window).label("entry_n"),
         )
-        .group_by(p.submission_id)
+        .join(judges, judges.c.judge_id == t.judge_id)
+        .cte("review_statistics")
+    )
+
+
+def entry_statistics(round_: Round, options: RankingOptions, entries=None, criterion_ids=()):
+    """CTE: one row per entry with counted reviews: n_reviews, mean, corrected_mean, median,
+    sd, min, max (all on 0..100) and the mean score of each criterion on its own scale."""
+    reviews = review_statistics(round_, options, entries, criterion_ids)
+    r = reviews.c
+    middle = or_(r.position == (r.entry_n + 1) // 2, r.position == (r.entry_n + 2) // 2)
+    mean = func.avg(r.total)
+    return (
+        select(
+            r.submission_id,
+            func.count().label("n_reviews"),
+            rounded(mean, PLACES).label("mean"),
+            rounded(func.avg(r.corrected), PLACES).label("corrected_mean"),
+            rounded(func.avg(case((middle, r.total))), PLACES).label("median"),
+            rounded(
+                _sd_from_moments(mean, func.avg(r.total * r.total), func.count()), PLACES
+            ).label("sd"),
+            rounded(func.min(r.total), PLACES).label("min"),
+            rounded(func.max(r.total), PLACES).label("max"),
+            *[
+                rounded(func.avg(cast(r[criterion_column(cid)], Float)), PLACES).label(
+                    criterion_column(cid)
+                )
+                for cid in criterion_ids
+            ],
+        )
+        .group_by(r.submission_id)
         .cte("entry_statistics")
     )
 
 
-def ranking_statement(round_: Round, options: RankingOptions) -> Select:
+def ranking_statement(
+    round_: Round, options: RankingOptions, criterion_ids: tuple[int, ...] = ()
+) -> Select:
     """Every entry of the round (reviewed or not) with its statistics, decision and rank."""
     entries = entries_condition(round_)
-    stats = entry_statistics(round_, options, entries)
+    stats = entry_statistics(round_, options, entries, criterion_ids)
     e = stats.c
     n_reviews = func.coalesce(e.n_reviews, 0)
     columns = {
@@ -305,6 +325,7 @@ def ranking_statement(round_: Round, options: RankingOptions) -> Select:
             e.sd,
             e.min,
             e.max,
+            *[e[criterion_column(cid)] for cid in criterion_ids],
             case((e.sd > options.disagreement_threshold, 1), else_=0).label("disagreement"),
             Decision.id.label("decision_id"),
             Decision.outcome,
@@ -416,32 +437,49 @@ def _float(value) -> float | None:
     return None if value is None else float(value)
 
 
-def _row(row) -> RankingRow:
-    key = _float(row.key)
-    tied = key is not None and (_float(row.previous_key) == key or _float(row.next_key) == key)
-    return RankingRow(
-        rank=row.rank,
-        submission_id=row.submission_id,
-        reference_code=row.reference_code or "",
-        title=row.title,
-        organisation=row.organisation,
-        city=row.city,
-        country_code=row.country_code,
-        region=row.region,
-        n_reviews=row.n_reviews,
-        mean=_float(row.mean),
-        corrected_mean=_float(row.corrected_mean),
-        median=_float(row.median),
-        sd=_float(row.sd),
-        min=_float(row.min),
-        max=_float(row.max),
-        disagreement=bool(row.disagreement),
-        tied=tied,
-        outcome=Outcome(row.outcome) if row.outcome else None,
-        preselected_outcome=Outcome(row.preselected_outcome) if row.preselected_outcome else None,
-        reason=row.reason or "",
-        decision_status=row.decision_status,
-    )
+def _rows(result, criterion_ids: tuple[int, ...]) -> tuple[list[RankingRow], int | None]:
+    """RankingRows from the statement's rows (by position: 10,000 rows convert quickly), and
+    the number of entries in the whole ranking (None when the page is empty)."""
+    keys = list(result.keys())
+    at = {key: index for index, key in enumerate(keys)}
+    criterion_at = [(cid, at[criterion_column(cid)]) for cid in criterion_ids]
+    outcomes = {o.value: o for o in Outcome}
+    outcomes.update({o: o for o in Outcome})
+    lines = []
+    total = None
+    for row in result:
+        total = row[at["total_entries"]]
+        key, previous_key, next_key = row[at["key"]], row[at["previous_key"]], row[at["next_key"]]
+        outcome, preselected = row[at["outcome"]], row[at["preselected_outcome"]]
+        lines.append(
+            RankingRow(
+                rank=row[at["rank"]],
+                submission_id=row[at["submission_id"]],
+                reference_code=row[at["reference_code"]] or "",
+                title=row[at["title"]],
+                organisation=row[at["organisation"]],
+                city=row[at["city"]],
+                country_code=row[at["country_code"]],
+                region=row[at["region"]],
+                n_reviews=row[at["n_reviews"]],
+                mean=_float(row[at["mean"]]),
+                corrected_mean=_float(row[at["corrected_mean"]]),
+                median=_float(row[at["median"]]),
+                sd=_float(row[at["sd"]]),
+                min=_float(row[at["min"]]),
+                max=_float(row[at["max"]]),
+                disagreement=bool(row[at["disagreement"]]),
+                tied=key is not None and (previous_key == key or next_key == key),
+                outcome=outcomes[outcome] if outcome else None,
+                preselected_outcome=outcomes[preselected] if preselected else None,
+                reason=row[at["reason"]] or "",
+                decision_status=row[at["decision_status"]],
+                criteria={
+                    cid: float(row[index]) for cid, index in criterion_at if row[index] is not None
+                },
+            )
+        )
+    return lines, total
 
 
 @dataclass
@@ -452,6 +490,17 @@ class Ranking:
     frozen: bool = False
 
 
+def round_criterion_ids(round_: Round) -> tuple[int, ...]:
+    return tuple(
+        db.session.scalars(
+            select(round_criteria.c.criterion_id)
+            .join(Criterion, Criterion.id == round_criteria.c.criterion_id)
+            .where(round_criteria.c.round_id == round_.id)
+            .order_by(Criterion.position, Criterion.id)
+        )
+    )
+
+
 def compute_ranking(
     round_: Round,
     options: RankingOptions | None = None,
@@ -460,22 +509,29 @@ def compute_ranking(
     offset: int = 0,
     with_criteria: bool = True,
 ) -> Ranking:
-    """The live ranking of a round (a page of it with `limit`/`offset`), in two statements: the
-    ranking itself and the per-criterion means of the rows returned."""
+    """The live ranking of a round (or a page of it with `limit`/`offset`): one statement that
+    reads the score rows once and returns every statistic, raw and corrected, with the
+    per-criterion means, the decision and the rank of each entry."""
     options = options or options_for(round_)
-    ranked = ranking_statement(round_, options).subquery("ranking")
+    criterion_ids = round_criterion_ids(round_) if with_criteria else ()
+    _tune_session()
+    ranked = ranking_statement(round_, options, criterion_ids).subquery("ranking")
     statement = select(ranked).order_by(ranked.c.rank)
     if limit is not None:
         statement = statement.limit(limit).offset(offset)
-    result = db.session.execute(statement).all()
-    rows = [_row(row) for row in result]
-    total = result[0].total_entries if result else _count_entries(round_)
-    if with_criteria and rows:
-        ids = [row.submission_id for row in rows] if limit is not None else None
-        means = criterion_means(round_, ids)
-        for row in rows:
-            row.criteria = means.get(row.submission_id, {})
+    # A Core execution: the rows are plain values, no ORM loading on the way.
+    result = db.session.connection().execute(statement)
+    rows, total = _rows(result, criterion_ids)
+    if total is None:
+        total = _count_entries(round_)
     return Ranking(rows=rows, total=int(total), options=options)
+
+
+def _tune_session() -> None:
+    """On PostgreSQL, let this transaction sort the review rows in memory (the default 4 MB of
+    work_mem spills a 10,000-entry round's window sorts to disk). Lasts until commit."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL work_mem = '64MB'"))
 
 
 def _count_entries(round_: Round) -> int:
@@ -485,38 +541,6 @@ def _count_entries(round_: Round) -> int:
         )
         or 0
     )
-
-
-def criterion_means(
-    round_: Round, submission_ids: list[int] | None = None
-) -> dict[int, dict[int, float | None]]:
-    """{submission_id: {criterion_id: mean score on the criterion's own scale}} over counted
-    reviews, for the given entries (all when None)."""
-    counted = counted_reviews(round_)
-    statement = (
-        select(
-            counted.c.submission_id,
-            Score.criterion_id,
-            rounded(func.avg(cast(Score.value, Float)), PLACES).label("mean"),
-        )
-        .select_from(counted)
-        .join(Score, Score.review_id == counted.c.review_id)
-        .join(
-            round_criteria,
-            and_(
-                round_criteria.c.criterion_id == Score.criterion_id,
-                round_criteria.c.round_id == round_.id,
-            ),
-        )
-        .where(Score.value.is_not(None))
-        .group_by(counted.c.submission_id, Score.criterion_id)
-    )
-    if submission_ids is not None:
-        statement = statement.where(counted.c.submission_id.in_(submission_ids))
-    means: dict[int, dict[int, float | None]] = {}
-    for submission_id, criterion_id, mean in db.session.execute(statement):
-        means.setdefault(submission_id, {})[criterion_id] = _float(mean)
-    return means
 
 
 # ---------------------------------------------------------------------------------------------
@@ -538,47 +562,41 @@ class JudgeStatistics:
 
 def judge_statistics(round_: Round, options: RankingOptions | None = None) -> list[JudgeStatistics]:
     """Each judge's counted totals in the round (harsh judges first), with a 10-bin histogram
-    of their totals: two GROUP BY statements."""
+    of their totals (90 to 100 in the top bin): one GROUP BY statement."""
     options = options or options_for(round_)
-    entries = entries_condition(round_)
-    corrected = corrected_totals(round_, options, entries)
-    c = corrected.c
+    reviews = review_statistics(round_, options, entries_condition(round_))
+    r = reviews.c
+    bin_ = case(*[(r.total >= 10 * k, k) for k in range(9, 0, -1)], else_=0)
     rows = db.session.execute(
         select(
-            c.judge_id,
+            r.judge_id,
             User.name,
             func.count().label("n"),
-            rounded(func.avg(c.total), PLACES).label("mean"),
-            rounded(func.max(c.judge_sd), PLACES).label("sd"),
-            rounded(func.min(c.total), PLACES).label("min"),
-            rounded(func.max(c.total), PLACES).label("max"),
-            func.max(c.calibrated).label("calibrated"),
+            rounded(func.avg(r.total), PLACES).label("mean"),
+            rounded(func.max(r.judge_sd), PLACES).label("sd"),
+            rounded(func.min(r.total), PLACES).label("min"),
+            rounded(func.max(r.total), PLACES).label("max"),
+            func.max(r.calibrated).label("calibrated"),
+            *[func.sum(case((bin_ == k, 1), else_=0)).label(f"bin_{k}") for k in range(10)],
         )
-        .join(User, User.id == c.judge_id)
-        .group_by(c.judge_id, User.name)
-        .order_by(func.avg(c.total), User.name)
+        .join(User, User.id == r.judge_id)
+        .group_by(r.judge_id, User.name)
+        .order_by(func.avg(r.total), User.name)
     ).all()
-    judges = {
-        row.judge_id: JudgeStatistics(
+    return [
+        JudgeStatistics(
             judge_id=row.judge_id,
             name=row.name,
             n_reviews=row.n,
             mean=_float(row.mean) or 0.0,
-            sd=_float(row.sd),
+            sd=_float(row.sd) if row.n > 1 else None,
             min=_float(row.min) or 0.0,
             max=_float(row.max) or 0.0,
             calibrated=bool(row.calibrated),
+            histogram=[int(row._mapping[f"bin_{k}"]) for k in range(10)],
         )
         for row in rows
-    }
-    totals = review_totals(round_, counted_reviews(round_, entries))
-    # Bins of ten points (90..100 closed at the top), as comparisons: portable, no FLOOR.
-    bin_ = case(*[(totals.c.total >= 10 * k, k) for k in range(9, 0, -1)], else_=0)
-    for judge_id, bin_index, count in db.session.execute(
-        select(totals.c.judge_id, bin_.label("bin"), func.count()).group_by(totals.c.judge_id, bin_)
-    ):
-        judges[judge_id].histogram[int(bin_index)] = count
-    return list(judges.values())
+    ]
 
 
 # ---------------------------------------------------------------------------------------------

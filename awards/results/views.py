@@ -19,7 +19,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
@@ -30,6 +30,7 @@ from awards.errors import DomainError
 from awards.extensions import db
 from awards.forms import attach_error
 from awards.judging.models import Assignment, AssignmentStatus, Review, ReviewStatus
+from awards.judging.queries import counted_review_clause
 from awards.results import charts, exports, services
 from awards.results.forms import ConfirmForm, DecisionForm, RankingSettingsForm, UnpublishForm
 from awards.results.models import DecisionStatus, Outcome
@@ -68,22 +69,21 @@ def _page() -> int:
 
 
 def _review_counts(round_: Round) -> dict[str, int]:
-    """Counted, draft and no-longer-counting (recused or removed) reviews of the round."""
-    rows = db.session.execute(
-        select(Review.status, Assignment.status, func.count())
+    """Counted, draft and no-longer-counting (recused, removed or conflicted) reviews."""
+    counted = counted_review_clause()
+    draft = and_(Review.status == ReviewStatus.DRAFT, Assignment.status == AssignmentStatus.ACTIVE)
+    row = db.session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((counted, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((draft, 1), else_=0)), 0),
+        )
+        .select_from(Review)
         .join(Assignment, Assignment.id == Review.assignment_id)
         .where(Review.round_id == round_.id)
-        .group_by(Review.status, Assignment.status)
-    ).all()
-    counts = {"submitted": 0, "draft": 0, "not_counting": 0}
-    for review_status, assignment_status, count in rows:
-        if assignment_status != AssignmentStatus.ACTIVE:
-            counts["not_counting"] += count
-        elif review_status == ReviewStatus.SUBMITTED:
-            counts["submitted"] += count
-        else:
-            counts["draft"] += count
-    return counts
+    ).one()
+    total, submitted, drafts = (int(value) for value in row)
+    return {"submitted": submitted, "draft": drafts, "not_counting": total - submitted - drafts}
 
 
 def _settings_form(round_: Round, options) -> RankingSettingsForm:

@@ -310,3 +310,33 @@ def test_first_round_takes_valid_entries_later_round_the_previous_shortlist(buil
     db.session.commit()
 
     assert [s.reference_code for s in entries_for_round(jury)] == ["S"]
+
+
+def test_active_conflict_stops_a_review_counting_until_lifted(build, db):
+    from awards.db import utcnow
+    from awards.models import Conflict, ConflictSource
+
+    cycle = build.cycle()
+    quality = build.criterion(cycle, "Quality", low=0, high=10)
+    round_ = build.round(cycle, [quality])
+    entry = build.entry(cycle, reference="E-1")
+    clean, conflicted = build.judge(), build.judge()
+    build.review(round_, clean, entry, [6])
+    build.review(round_, conflicted, entry, [10])
+    conflict = Conflict(
+        judge=conflicted,
+        submission=entry,
+        source=ConflictSource.SECRETARIAT,
+        reason="Advised the city",
+    )
+    db.session.add(conflict)
+    db.session.commit()
+
+    while_conflicted = compute_ranking(round_).rows[0]
+    conflict.lifted_at = utcnow()
+    conflict.lifted_reason = "Advice ended years ago"
+    db.session.commit()
+    after_lifting = compute_ranking(round_).rows[0]
+
+    assert (while_conflicted.n_reviews, while_conflicted.mean) == (1, 60.0)
+    assert (after_lifting.n_reviews, after_lifting.mean) == (2, 80.0)
