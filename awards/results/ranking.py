@@ -114,9 +114,7 @@ def options_for(round_: Round) -> RankingOptions:
 def counted_reviews(round_: Round, entries=None):
     """CTE of the counted reviews of the round: review_id, judge_id, submission_id.
 
-    `entries` is the round's entries_condition when the caller already has it. PostgreSQL is
-    told to compute it first (MATERIALIZED): the score rows then meet one small hash table
-    instead of being carried through every join."""
+    `entries` is the round's entries_condition when the caller already has it."""
     entries = entries_condition(round_) if entries is None else entries
     return (
         select(
@@ -128,12 +126,12 @@ def counted_reviews(round_: Round, entries=None):
         .join(Submission, Submission.id == Review.submission_id)
         .where(Review.round_id == round_.id, counted_review_clause(), entries)
         .cte("counted_reviews")
-        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
 
 
 def round_weights(round_: Round):
-    """CTE: the round's criteria and their weights as floats (a handful of rows)."""
+    """CTE: the round's criteria and their weights as floats (a handful of rows), computed once
+    (MATERIALIZED on PostgreSQL) so the score rows meet one tiny hash table."""
     return (
         select(
             round_criteria.c.criterion_id.label("criterion_id"),
