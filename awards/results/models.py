@@ -64,8 +64,10 @@ class Decision(TimestampMixin, db.Model):
         ForeignKey("submissions.id", ondelete="CASCADE"), index=True
     )
     outcome: Mapped[Outcome] = mapped_column(str_enum(Outcome, "outcome"))
-    # What the ranking suggested when the secretariat pre-selected.
-    preselected_outcome: Mapped[Outcome] = mapped_column(str_enum(Outcome, "preselected_outcome"))
+    # What the ranking suggested when the secretariat pre-selected (when not given: the outcome).
+    preselected_outcome: Mapped[Outcome] = mapped_column(
+        str_enum(Outcome, "preselected_outcome"), default=_same_as_outcome
+    )
     status: Mapped[DecisionStatus] = mapped_column(
         str_enum(DecisionStatus, "decision_status"), default=DecisionStatus.DRAFT
     )

@@ -363,3 +363,14 @@ def test_frozen_round_is_unchanged_when_the_next_round_runs(build, db, login_as)
     page = login_as(staff).get(f"/secretariat/results/rounds/{committee.id}")
     assert page.status_code == 200
     assert "90.0" in page.get_data(as_text=True)  # C-1's frozen mean, not the edited 0.0
+
+
+def test_decision_made_without_preselection_takes_its_outcome_as_preselected(build, db):
+    round_ = committee_round(build, 1)
+    entry = entries_for_round(round_)[0]
+    decision = Decision(round=round_, submission=entry, outcome=Outcome.DESERVING)
+    db.session.add(decision)
+    db.session.commit()
+
+    assert decision.preselected_outcome == Outcome.DESERVING
+    assert decision.changed_by_hand is False
