@@ -28,13 +28,13 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from sqlalchemy import distinct, func, select, update
+from sqlalchemy import delete, distinct, func, select, update
 
 from awards import audit
 from awards.accounts.models import GovernmentLevel, Organisation, Role, User
 from awards.accounts.regions import region_for_country
 from awards.accounts.services import hash_password
-from awards.core.models import AuditEvent
+from awards.core.models import AuditEvent, OutboxMessage
 from awards.cycles import services as cycle_services
 from awards.cycles.models import (
     Criterion,
@@ -1063,9 +1063,17 @@ DRAFT_SHARE = (0.05, 0.15)
 def _open_committee_round(round_: Round, secretariat: User) -> None:
     """What the Secretariat does: conflicts detected, the optimiser's proposal confirmed, the
     round opened; each step through its service, with its audit row and the judges' mail."""
+    last_mail = db.session.scalar(select(func.max(OutboxMessage.id))) or 0
     proposal = assignment_service.propose_assignment(round_, actor=secretariat)
     assignment_service.confirm_proposal(round_, proposal.token, actor=secretariat)
     cycle_services.open_round(round_, actor=secretariat)
+    # Seeding queues no e-mail (nobody is told about demo accounts): drop the "entries to
+    # review" notices the confirmation just queued.
+    db.session.execute(
+        delete(OutboxMessage)
+        .where(OutboxMessage.id > last_mail)
+        .execution_options(synchronize_session=False)
+    )
     # Dated as if done the day before the round opened.
     assigned_at = round_.opens_at - timedelta(days=1)
     db.session.execute(
