@@ -28,13 +28,14 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from sqlalchemy import distinct, func, select
+from sqlalchemy import delete, distinct, func, select, update
 
 from awards import audit
 from awards.accounts.models import GovernmentLevel, Organisation, Role, User
 from awards.accounts.regions import region_for_country
 from awards.accounts.services import hash_password
-from awards.core.models import AuditEvent
+from awards.core.models import AuditEvent, OutboxMessage
+from awards.cycles import services as cycle_services
 from awards.cycles.models import (
     Criterion,
     Cycle,
@@ -63,7 +64,10 @@ from awards.demo_content import (
     NAMES,
     ORGANISATION_NAME_OVERRIDES,
     ORGANISATION_PATTERNS,
+    OVERALL_COMMENTS,
+    PRIVATE_NOTES,
     REGIONAL_APPLICANTS,
+    REVIEW_COMMENTS,
     ROLE_TITLES,
     SDG_TITLES,
     SECRETARIAT,
@@ -75,6 +79,16 @@ from awards.demo_content import (
 )
 from awards.errors import DomainError
 from awards.extensions import db
+from awards.judging import assignment as assignment_service
+from awards.judging.models import (
+    Assignment,
+    AssignmentStatus,
+    Conflict,
+    Review,
+    ReviewStatus,
+    Score,
+)
+from awards.judging.services import _snapshot as review_snapshot
 from awards.storage import get_storage
 from awards.submissions.models import (
     Attachment,
@@ -161,6 +175,13 @@ def seed_demo(*, attachments: bool = True, seed: int = DEMO_SEED) -> Cycle:
     _screen_and_audit(rng, now, cycle, plans, applicants, people)
     if attachments:
         _add_attachments(rng, now, plans, applicants)
+    db.session.flush()
+
+    # Judging has its own generator, so the entries above stay as they were.
+    judging_rng = random.Random(f"{seed}-judging")
+    committee_round = cycle.rounds[0]
+    _open_committee_round(committee_round, secretariat)
+    _add_reviews(judging_rng, now, committee_round, committee)
     db.session.flush()
     return cycle
 
@@ -287,8 +308,9 @@ def _add_cycle(now: datetime, committee: list[User], jury: list[User]) -> Cycle:
         position=1,
         status=RoundStatus.DRAFT,
         judges_per_entry=3,
-        opens_at=final + timedelta(days=14),
-        closes_at=final + timedelta(days=35),
+        # Open now (it opens below, once assigned): reviews started two weeks ago.
+        opens_at=_local_midnight_after(now, zone, -14, time(0, 0)),
+        closes_at=_local_midnight_after(now, zone, 21, time(23, 59, 59)),
         select_limit=15,
         deserving_limit=30,
         score_visibility=ScoreVisibility.NEVER,
@@ -1028,6 +1050,150 @@ def _assign_references(rng: random.Random, now: datetime, cycle: Cycle, plans: l
         sub.submitted_at = sub.first_submitted_at
         sub.updated_at = sub.submitted_at
     cycle.reference_counter = len(submitted)
+
+
+# --------------------------------------------------------------------------------------------
+# The Technical Committee round: assigned, opened, and part-way through its reviews
+
+DEMO_JUDGE_SUBMITTED = 0.3  # judge@ has submitted this share of their entries, drafted one
+SUBMITTED_SHARE = (0.45, 0.8)  # every other committee member: submitted, drafted
+DRAFT_SHARE = (0.05, 0.15)
+
+
+def _open_committee_round(round_: Round, secretariat: User) -> None:
+    """What the Secretariat does: conflicts detected, the optimiser's proposal confirmed, the
+    round opened; each step through its service, with its audit row and the judges' mail."""
+    last_mail = db.session.scalar(select(func.max(OutboxMessage.id))) or 0
+    proposal = assignment_service.propose_assignment(round_, actor=secretariat)
+    assignment_service.confirm_proposal(round_, proposal.token, actor=secretariat)
+    cycle_services.open_round(round_, actor=secretariat)
+    # Seeding queues no e-mail (nobody is told about demo accounts): drop the "entries to
+    # review" notices the confirmation just queued.
+    db.session.execute(
+        delete(OutboxMessage)
+        .where(OutboxMessage.id > last_mail)
+        .execution_options(synchronize_session=False)
+    )
+    # Dated as if done the day before the round opened.
+    assigned_at = round_.opens_at - timedelta(days=1)
+    db.session.execute(
+        update(Assignment)
+        .where(Assignment.round_id == round_.id)
+        .values(created_at=assigned_at, updated_at=assigned_at, notified_at=assigned_at)
+    )
+    db.session.execute(
+        update(Conflict)
+        .where(Conflict.created_by_id == secretariat.id)
+        .values(created_at=assigned_at, updated_at=assigned_at)
+    )
+    db.session.flush()
+    for event in db.session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.subject_type == "rounds", AuditEvent.subject_id == round_.id
+        )
+    ):
+        event.created_at = round_.opens_at if event.action == "round.opened" else assigned_at
+
+
+def _band(value: float) -> str:
+    return "low" if value < 4.5 else "mid" if value < 7.5 else "high"
+
+
+def _add_reviews(rng: random.Random, now: datetime, round_: Round, committee: list[User]) -> None:
+    """Reviews written straight as rows: each judge works through their entries in their own
+    order, most have submitted more than half and have a draft or two; judge@ a third.
+
+    A score is the entry's quality, plus the judge's severity, plus the entry's strength on
+    that criterion, plus noise, on the criterion's 1-10 scale. The round asks for a comment
+    on every criterion, so every submitted review has one; drafts have some.
+    """
+    criteria = list(round_.criteria)
+    judges = {judge.id: judge for judge in committee}
+    demo_judge = committee[0]
+    by_judge: dict[int, list[Assignment]] = defaultdict(list)
+    for item in db.session.scalars(
+        select(Assignment)
+        .where(Assignment.round_id == round_.id, Assignment.status == AssignmentStatus.ACTIVE)
+        .order_by(Assignment.judge_id, Assignment.sort_key, Assignment.id)
+    ):
+        by_judge[item.judge_id].append(item)
+    entry_ids = sorted({a.submission_id for items in by_judge.values() for a in items})
+    quality = {sid: rng.gauss(6.0, 1.5) for sid in entry_ids}
+    strength = {sid: [rng.gauss(0, 0.8) for _ in criteria] for sid in entry_ids}
+    started_from = round_.opens_at + timedelta(hours=8)
+
+    reviews: list[tuple[Review, datetime]] = []
+    for judge_id in sorted(by_judge):
+        items = by_judge[judge_id]
+        severity = rng.gauss(0, 0.8)
+        if judge_id == demo_judge.id:
+            submitted, drafts = max(round(len(items) * DEMO_JUDGE_SUBMITTED), 3), 1
+        else:
+            submitted = round(len(items) * rng.uniform(*SUBMITTED_SHARE))
+            drafts = round(len(items) * rng.uniform(*DRAFT_SHARE))
+        moments = sorted(
+            _random_moment(rng, started_from, now - timedelta(hours=1))
+            for _ in range(submitted + drafts)
+        )
+        for position, item in enumerate(items[: submitted + drafts]):
+            done = position < submitted
+            scored = len(criteria) if done else rng.randint(1, len(criteria) - 1)
+            review = Review(
+                round_id=round_.id,
+                judge_id=judge_id,
+                submission_id=item.submission_id,
+                assignment=item,
+                status=ReviewStatus.SUBMITTED if done else ReviewStatus.DRAFT,
+                private_notes=rng.choice(PRIVATE_NOTES) if rng.random() < 0.15 else "",
+            )
+            values = []
+            for index, criterion in enumerate(criteria):
+                value = None
+                comment = ""
+                if index < scored:
+                    raw = quality[item.submission_id] + severity
+                    raw += strength[item.submission_id][index] + rng.gauss(0, 0.6)
+                    value = min(max(round(raw), criterion.scale_min), criterion.scale_max)
+                    values.append(value)
+                    if done or rng.random() < 0.5:
+                        comment = rng.choice(REVIEW_COMMENTS[index][_band(value)])
+                review.scores.append(
+                    Score(
+                        criterion_id=criterion.id,
+                        scale_min=criterion.scale_min,
+                        scale_max=criterion.scale_max,
+                        value=value,
+                        comment=comment,
+                    )
+                )
+            if done or rng.random() < 0.3:
+                review.overall_comment = rng.choice(
+                    OVERALL_COMMENTS[_band(sum(values) / len(values))]
+                )
+            moment = moments[position]
+            started = moment - timedelta(minutes=rng.randint(20, 180))
+            review.created_at = max(started, round_.opens_at)
+            review.updated_at = moment
+            if done:
+                review.submitted_at = moment
+            reviews.append((review, moment))
+    db.session.add_all(review for review, _ in reviews)
+    db.session.flush()
+
+    # The audit trail a judge's saves leave: started, then submitted with the scores.
+    for review, moment in reviews:
+        judge = judges[review.judge_id]
+        event = audit.record(judge, "review.started", review, after={"status": "draft"})
+        event.created_at = review.created_at
+        if review.status == ReviewStatus.SUBMITTED:
+            event = audit.record(
+                judge,
+                "review.submitted",
+                review,
+                before=None,
+                after=review_snapshot(review),
+            )
+            event.created_at = moment
 
 
 # --------------------------------------------------------------------------------------------

@@ -1901,3 +1901,111 @@ SDG_TITLES = {
     14: "Life below water", 15: "Life on land", 16: "Peace, justice and strong institutions",
     17: "Partnerships for the goals",
 }  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------------
+# Technical Committee reviews: short comments by criterion (in CRITERIA order) and score band
+
+REVIEW_COMMENTS = [
+    {  # Innovation
+        "low": [
+            "A familiar approach; the application does not say what is new for this city.",
+            "Similar schemes are common elsewhere and the local adaptation is thin.",
+        ],
+        "mid": [
+            "A known idea adapted with some care to local conditions.",
+            "The governance model is newer than the technical solution itself.",
+            "Original in its context, though the building blocks are well established.",
+        ],
+        "high": [
+            "A genuinely new way of working between the city and its residents.",
+            "Combines instruments in a way I have not seen in other entries.",
+        ],
+    },
+    {  # Effectiveness
+        "low": [
+            "Outcomes are asserted rather than measured; no baseline is given.",
+            "Too early to judge: the figures cover outputs, not results.",
+        ],
+        "mid": [
+            "Some monitoring data, but no comparison group or baseline year.",
+            "Results are promising for the first districts; scale-up is not yet evidenced.",
+            "The evaluation is internal; an independent one would strengthen the case.",
+        ],
+        "high": [
+            "Clear baseline and independent evaluation; the gains are well documented.",
+            "Strong evidence over several years, with figures that hold up.",
+        ],
+    },
+    {  # Replicability and transferability
+        "low": [
+            "Depends on conditions specific to this city; hard to transfer.",
+            "Relies on one-off national funding that other cities would not have.",
+        ],
+        "mid": [
+            "Transferable to cities of similar size, with adaptation.",
+            "The method is documented, but the costs are not broken down.",
+            "Peer cities could learn from it; a toolkit would help.",
+        ],
+        "high": [
+            "Already adopted by other cities, which is the best evidence of transferability.",
+            "Low cost and well documented: easy for others to adapt.",
+        ],
+    },
+    {  # Significance and impact
+        "low": [
+            "A small pilot; the reach is limited so far.",
+            "The number of people reached is modest for a city of this size.",
+        ],
+        "mid": [
+            "Meaningful for the neighbourhoods involved; city-wide impact still to come.",
+            "Reaches a good share of the target group.",
+            "Significant locally, with some signs of lasting change in practice.",
+        ],
+        "high": [
+            "Large-scale and lasting change for the residents most in need.",
+            "Has changed how the city plans and budgets, not just one service.",
+        ],
+    },
+    {  # Relevance to the SDGs and the New Urban Agenda
+        "low": [
+            "The link to the SDGs is stated but not shown.",
+            "Relevance to the New Urban Agenda is only general.",
+        ],
+        "mid": [
+            "Clear links to SDG 11 and one or two other goals.",
+            "Contributes to several targets; indicators are not aligned with them.",
+            "Relevant, though the application could say which targets it tracks.",
+        ],
+        "high": [
+            "Directly advances several SDG targets, with indicators that match them.",
+            "A textbook case of the New Urban Agenda's commitments on inclusion.",
+        ],
+    },
+]
+
+OVERALL_COMMENTS = {
+    "low": [
+        "A sincere effort, but the application does not yet make the case for an award.",
+        "Worth following; it needs more evidence and a longer track record.",
+        "Interesting idea at an early stage. I would encourage the city to apply again.",
+    ],
+    "mid": [
+        "A solid initiative with clear local value; the evidence of impact is the weak point.",
+        "Good practice that other cities could learn from, though not exceptional.",
+        "Well presented and credible. Below the best entries on innovation.",
+        "Promising, with a strong partnership model; results are still emerging.",
+    ],
+    "high": [
+        "One of the strongest entries I have read: innovative, proven and transferable.",
+        "Outstanding. I would recommend it for the shortlist.",
+        "Excellent on every criterion; the evaluation data are convincing.",
+    ],
+}
+
+PRIVATE_NOTES = [
+    "Check the cost figures against the annual report.",
+    "Compare with the similar entry from the same region.",
+    "Reread the outcomes section before submitting.",
+    "Ask the Secretariat whether the 2022 evaluation is available.",
+]

@@ -27,12 +27,20 @@ from awards.demo import (
 )
 from awards.demo_content import SHORTLIST_2023
 from awards.errors import DomainError
+from awards.judging.conflicts import detect_pairs
 from awards.models import (
+    Assignment,
+    AssignmentStatus,
     Attachment,
+    Conflict,
     Cycle,
     Organisation,
+    Review,
+    ReviewStatus,
     Role,
     RoundKind,
+    RoundStatus,
+    Score,
     Submission,
     SubmissionStatus,
     SubmissionVersion,
@@ -231,6 +239,94 @@ def test_seed_demo_adds_about_300_initiatives_from_190_cities_in_60_countries(db
         assert puremagic.from_string(body) == f".{attachment.kind}"
 
 
+def test_seed_demo_opens_the_committee_round_assigned_and_part_way_reviewed(db, login_as):
+    seed_demo(attachments=False)
+    db.session.commit()
+
+    cycle = db.session.scalar(select(Cycle))
+    committee, jury = cycle.rounds
+    now = utcnow()
+    assert committee.status == RoundStatus.OPEN
+    assert committee.opens_at < now < committee.closes_at
+    assert 20 <= (committee.closes_at - now).days <= 22
+    assert len(committee.criteria) == 5
+    assert jury.status == RoundStatus.DRAFT
+    assert db.session.scalar(select(func.count()).where(Assignment.round_id == jury.id)) == 0
+
+    # Every valid entry has exactly 3 active committee members, spread evenly.
+    valid = set(
+        db.session.scalars(select(Submission.id).where(Submission.status == SubmissionStatus.VALID))
+    )
+    assignments = db.session.scalars(
+        select(Assignment).where(Assignment.round_id == committee.id)
+    ).all()
+    assert all(a.status == AssignmentStatus.ACTIVE for a in assignments)
+    per_entry = Counter(a.submission_id for a in assignments)
+    assert set(per_entry) == valid
+    assert set(per_entry.values()) == {3}
+    per_judge = Counter(a.judge_id for a in assignments)
+    assert len(per_judge) == 11
+    assert max(per_judge.values()) - min(per_judge.values()) <= 1
+
+    # Conflicts were detected first (same city or country), and none is assigned.
+    panel = [m.user for m in committee.panel]
+    detected = set(detect_pairs(panel, valid))
+    assert detected
+    recorded = {(c.judge_id, c.submission_id) for c in db.session.scalars(select(Conflict))}
+    assert detected <= recorded
+    assert not recorded & {(a.judge_id, a.submission_id) for a in assignments}
+    actions = db.session.scalars(
+        select(AuditEvent.action)
+        .where(AuditEvent.subject_type == "rounds", AuditEvent.subject_id == committee.id)
+        .order_by(AuditEvent.created_at)
+    ).all()
+    assert actions == ["conflicts.detected", "round.assigned", "round.opened"]
+
+    # About 60% submitted and 10% drafts, scored on the 1-10 scale.
+    reviews = db.session.scalars(select(Review)).all()
+    statuses = Counter(r.status for r in reviews)
+    total = len(assignments)
+    assert 0.5 * total <= statuses[ReviewStatus.SUBMITTED] <= 0.7 * total
+    assert 0.05 * total <= statuses[ReviewStatus.DRAFT] <= 0.15 * total
+    by_pair = {(a.judge_id, a.submission_id): a.id for a in assignments}
+    assert all(by_pair[(r.judge_id, r.submission_id)] == r.assignment_id for r in reviews)
+    values = []
+    for review in reviews:
+        assert len(review.scores) == 5
+        assert committee.opens_at <= review.created_at <= review.updated_at < now
+        scored = [s for s in review.scores if s.value is not None]
+        if review.status == ReviewStatus.SUBMITTED:
+            # The round asks for a comment on every criterion.
+            assert len(scored) == 5 and all(s.comment for s in review.scores)
+            assert review.overall_comment and review.submitted_at == review.updated_at
+        else:
+            assert 1 <= len(scored) <= 4 and review.submitted_at is None
+        values += [s.value for s in scored]
+    assert min(values) >= 1 and max(values) <= 10
+    assert len(set(values)) >= 7
+    assert 5 <= sum(values) / len(values) <= 7
+    assert all((s.scale_min, s.scale_max) == (1, 10) for s in db.session.scalars(select(Score)))
+    submitted_events = db.session.scalar(
+        select(func.count()).where(AuditEvent.action == "review.submitted")
+    )
+    assert submitted_events == statuses[ReviewStatus.SUBMITTED]
+
+    # judge@ has submitted some, has one draft and has several not started.
+    judge = db.session.scalar(select(User).where(User.email == "judge@demo.gzaward.org"))
+    mine = Counter(r.status for r in reviews if r.judge_id == judge.id)
+    assigned = per_judge[judge.id]
+    assert mine[ReviewStatus.SUBMITTED] >= 3
+    assert mine[ReviewStatus.DRAFT] == 1
+    not_started = assigned - mine.total()
+    assert not_started >= 10
+    page = login_as(judge).get("/judging/")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "No round is open for you" not in text
+    assert f"{mine[ReviewStatus.SUBMITTED]} of {assigned} reviews submitted" in text
+    assert "1 draft" in text
+
+
 def test_seed_demo_runs_only_on_an_empty_database(db):
     assert seed_demo_if_empty() is True
     users = db.session.scalar(select(func.count()).select_from(User))
@@ -255,11 +351,18 @@ def test_seed_demo_is_deterministic_for_a_given_clock(db):
             .join(Organisation)
             .order_by(Submission.title, Organisation.city)
         ).all()
+        rows += db.session.execute(
+            select(User.email, Submission.reference_code, Review.status, Score.value)
+            .join(Review, Review.judge_id == User.id)
+            .join(Submission, Submission.id == Review.submission_id)
+            .join(Score, Score.review_id == Review.id)
+            .order_by(User.email, Submission.reference_code, Score.criterion_id)
+        ).all()
         _empty_all_tables()
         return rows
 
     first, second = seeded(), seeded()
-    assert len(first) == 300
+    assert len(first) > 300 + 400 * 5
     assert first == second
 
 
