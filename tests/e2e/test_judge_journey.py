@@ -72,7 +72,7 @@ def test_judge_scores_an_entry_with_autosave_and_keyboard(page, db):
     page.keyboard.press("ArrowRight")
     expect(page.locator(f"#{score_field(c1)}-7")).to_be_checked()
     page.get_by_label(re.compile(r"^Comment on Innovation")).fill("Truly new for the region.")
-    expect(page.locator("#save-state")).to_contain_text("Draft saved at", timeout=15_000)
+    expect(page.locator("#save-state")).to_contain_text("Draft saved at", timeout=30_000)
     assert db.session.scalar(select(Review.status)) == ReviewStatus.DRAFT
 
     page.reload()
@@ -105,12 +105,12 @@ def test_text_typed_after_the_session_expired_is_offered_back_after_signing_in(p
     page.goto("/login?next=" + setting.entry_url())
     _sign_in(page, email)
     page.get_by_label("Overall comment for the secretariat").fill("Saved before expiry.")
-    expect(page.locator("#save-state")).to_contain_text("Draft saved at", timeout=15_000)
+    expect(page.locator("#save-state")).to_contain_text("Draft saved at", timeout=30_000)
 
     page.context.clear_cookies()  # the session expires while the judge keeps typing
     page.get_by_label("Private notes").fill("Typed after the session had expired.")
     expect(page.locator("#save-state")).to_contain_text(
-        "You are signed out, so this was not saved.", timeout=15_000
+        "You are signed out, so this was not saved.", timeout=30_000
     )
     _expected_failure(page, 401, "/autosave")
     page.get_by_role("link", name="Sign in again").click()
@@ -126,7 +126,7 @@ def test_text_typed_after_the_session_expired_is_offered_back_after_signing_in(p
     assert axe_violations(page) == []
     page.get_by_role("button", name="Restore my text").click()
     expect(page.get_by_label("Private notes")).to_have_value("Typed after the session had expired.")
-    expect(page.locator("#save-state")).to_contain_text("Draft saved at", timeout=15_000)
+    expect(page.locator("#save-state")).to_contain_text("Draft saved at", timeout=30_000)
     page.reload()
     expect(page.get_by_label("Private notes")).to_have_value("Typed after the session had expired.")
     expect(page.locator(".judge-restore")).to_have_count(0)
@@ -140,10 +140,10 @@ def test_second_tab_autosave_is_told_and_stops(page, db):
     other.problems = PageProblems(other)
     other.goto(setting.entry_url())
     page.get_by_label("Overall comment for the secretariat").fill("From the first tab.")
-    expect(page.locator("#save-state")).to_contain_text("Draft saved at", timeout=15_000)
+    expect(page.locator("#save-state")).to_contain_text("Draft saved at", timeout=30_000)
     other.get_by_label("Overall comment for the secretariat").fill("From the second tab.")
     expect(other.locator("#save-state")).to_contain_text(
-        "saved from another tab or window", timeout=15_000
+        "saved from another tab or window", timeout=30_000
     )
     _expected_failure(other, 409, "/autosave")
     assert other.problems.messages == []
