@@ -180,7 +180,8 @@ def test_applicant_fills_both_steps_uploads_submits_and_gets_the_receipt(
     page.get_by_role("link", name="Next: submit").click()
     expect(page.get_by_text("Everything required is filled in.")).to_be_visible()
     page.get_by_role("button", name="Submit the application").click()
-    expect(page.get_by_role("heading", name="Thank you: your application is received.")).to_be_visible()
+    thanks = page.get_by_role("heading", name="Thank you: your application is received.")
+    expect(thanks).to_be_visible()
     code = page.locator("#reference-code").inner_text()
     assert re.fullmatch(r"GZ7-\d+", code), code
     expect(page.get_by_text(f"A receipt is on its way to {user.email}")).to_be_visible()
