@@ -171,6 +171,7 @@ def test_applicant_fills_both_steps_uploads_submits_and_gets_the_receipt(
     expect(files.nth(1)).to_contain_text("canal-park.png")
     expect(files.nth(1)).to_contain_text("PNG")
     expect(page.locator("#usage")).to_contain_text("Used: 2 of")
+    expect(page.locator("#attachment-list")).not_to_contain_text(" 0 KB")
     db.session.expire_all()
     assert sorted(a.kind for a in db.session.scalars(select(Attachment))) == ["pdf", "png"]
     assert axe_violations(page) == []
