@@ -190,5 +190,6 @@ def sanitise_filename(raw: str | None, *, kind: FileKind | None = None) -> str:
 
 def human_size(size_bytes: int) -> str:
     if size_bytes < 1024 * 1024:
-        return f"{max(size_bytes, 1) / 1024:.0f} KB"
+        # Rounded up: a small file is "1 KB", never "0 KB" (which reads as an empty file).
+        return f"{max(-(-size_bytes // 1024), 1)} KB"
     return f"{size_bytes / (1024 * 1024):.1f} MB"

@@ -44,7 +44,8 @@
     button.addEventListener("click", function () { window.print(); });
   });
 
-  // Step 1: an ongoing initiative has no end date, so the field is off (and not sent).
+  // Step 1: an ongoing initiative has no end date, so the field is off (and not sent) and out
+  // of sight (dimming it made its help text unreadable: too little contrast).
   var choices = document.querySelectorAll("[data-status-choice]");
   var endBlock = document.querySelector("[data-end-date]");
   if (choices.length && endBlock) {
@@ -53,7 +54,7 @@
       var chosen = document.querySelector("[data-status-choice]:checked");
       var ongoing = chosen && chosen.value === "ongoing";
       endInput.disabled = !!ongoing;
-      endBlock.classList.toggle("opacity-50", !!ongoing);
+      endBlock.hidden = !!ongoing;
     };
     choices.forEach(function (c) { c.addEventListener("change", sync); });
     sync();

@@ -291,7 +291,11 @@
     form.addEventListener("change", function (event) {
       if (event.isTrusted) { changed(); }
     });
-    form.addEventListener("focusout", function () {
+    form.addEventListener("focusout", function (event) {
+      // Moving on from a contact's name to their e-mail is not a moment to save: the server
+      // refuses a contact without both, and would show an error the person is about to fix.
+      var row = event.target.closest && event.target.closest("[data-contact-row]");
+      if (row && event.relatedTarget && row.contains(event.relatedTarget)) { return; }
       if (dirty && !invalid) { clearTimeout(timer); save(); }
     });
     form.addEventListener("submit", function (event) {
