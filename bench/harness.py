@@ -123,8 +123,17 @@ def run_wrk(
     threads: int = 2,
     headers: dict[str, str] | None = None,
     script: Path | None = None,
+    timeout_s: int = 10,
 ) -> WrkResult:
-    command = [ensure_wrk(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    # wrk's default 2 s timeout would count a slow write under load as a socket error.
+    command = [
+        ensure_wrk(),
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        f"--timeout={timeout_s}s",
+        "--latency",
+    ]
     for key, value in (headers or {}).items():
         command += ["-H", f"{key}: {value}"]
     if script:
