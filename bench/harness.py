@@ -91,8 +91,13 @@ def start_gunicorn(app_spec: str, env: dict[str, str], log: Path) -> Server:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    wait_for_port(port, 60, process)
-    return Server(process, f"http://127.0.0.1:{port}")
+    server = Server(process, f"http://127.0.0.1:{port}")
+    try:
+        wait_for_port(port, 60, process)
+    except BaseException:  # an interrupt or a failed start: leave no gunicorn behind
+        server.stop()
+        raise
+    return server
 
 
 def ensure_wrk() -> str:
@@ -170,9 +175,9 @@ def postgres_database(base_url: str):
 
 @contextmanager
 def seaweedfs(workdir: Path, access_key: str, secret_key: str):
-    server = SeaweedFS(workdir / "seaweedfs", access_key=access_key, secret_key=secret_key).start()
-    try:
-        yield server
+    server = SeaweedFS(workdir / "seaweedfs", access_key=access_key, secret_key=secret_key)
+    try:  # an interrupt while it starts must not leave `weed` running
+        yield server.start()
     finally:
         server.stop()
 

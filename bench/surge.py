@@ -33,7 +33,7 @@ class SurgeResult:
     errors: int
     lost: int
     p99_ms: float
-    drafts: int
+    mean_ms_by_step: dict[str, float]
 
 
 class Applicant:
@@ -43,13 +43,13 @@ class Applicant:
         self.info = info
         self.writer = writer
         self.pdf = pdf
-        self.latencies: list[float] = []
+        self.latencies: list[tuple[str, float]] = []
         self.errors: list[str] = []
         self.submission_id: int | None = None
         self.submitted = False
 
     def _check(self, response: Response, expected: tuple[int, ...], what: str) -> Response:
-        self.latencies.append(response.elapsed)
+        self.latencies.append((what, response.elapsed))
         if response.status not in expected:
             self.errors.append(f"{what}: {response.status}")
             raise _Stop
@@ -176,7 +176,7 @@ def _form(fields: dict) -> bytes:
 
 
 def run(base_url: str, app, info: data.Installation, *, window_s: int) -> SurgeResult:
-    from sqlalchemy import func, select
+    from sqlalchemy import select
 
     from awards.extensions import db
     from awards.submissions.models import Submission, SubmissionStatus
@@ -207,7 +207,11 @@ def run(base_url: str, app, info: data.Installation, *, window_s: int) -> SurgeR
         thread.join(timeout=600)
     seconds = time.perf_counter() - start
 
-    latencies = sorted(t for a in applicants for t in a.latencies)
+    latencies = sorted(t for a in applicants for _what, t in a.latencies)
+    by_step: dict[str, list[float]] = {}
+    for a in applicants:
+        for what, t in a.latencies:
+            by_step.setdefault(what, []).append(t)
     errors = [e for a in applicants for e in a.errors]
     confirmed = {a.submission_id for a in applicants if a.submitted}
     with app.app_context():
@@ -220,11 +224,6 @@ def run(base_url: str, app, info: data.Installation, *, window_s: int) -> SurgeR
                 )
             )
         )
-        total = db.session.scalar(
-            select(func.count())
-            .select_from(Submission)
-            .where(Submission.cycle_id == info.surge_cycle_id)
-        )
     if errors:
         print(f"# surge errors (first 5 of {len(errors)}): {errors[:5]}", file=sys.stderr)
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else 0
@@ -236,6 +235,8 @@ def run(base_url: str, app, info: data.Installation, *, window_s: int) -> SurgeR
         # Confirmed to the applicant (redirected to the receipt) but not submitted in the
         # database.
         lost=len(confirmed - in_database),
-        drafts=total - len(in_database),
+        mean_ms_by_step={
+            what: round(1000 * sum(ts) / len(ts), 1) for what, ts in sorted(by_step.items())
+        },
         p99_ms=round(p99 * 1000, 1),
     )
