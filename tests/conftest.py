@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, make_url, text
 
 from awards import create_app
@@ -67,9 +69,21 @@ def app_overrides(database_url: str, seaweed: SeaweedFS, smtp_server: SMTPSink) 
     }
 
 
+class FreshRequestClient(FlaskClient):
+    """Test requests run inside the test's own app context (Flask pushes no new one while one
+    is active), so `g` would carry Flask-Login's cached user and other per-request values from
+    one request into the next. Start each request with an empty `g`, as in production."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url, seaweed, smtp_server):
     app = create_app(TestConfig, app_overrides(database_url, seaweed, smtp_server))
+    app.test_client_class = FreshRequestClient
     with app.app_context():
         _db.create_all()
         app.extensions["awards_storage"].ensure_bucket()
@@ -128,8 +142,9 @@ def mailbox(smtp_server) -> SMTPSink:
 
 def login(client, user) -> None:
     """Sign a test client in as `user` without going through the form."""
+    user_id = str(user.id)  # read first: the session transaction ends the db session
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user_id
         session["_fresh"] = True
 
 

@@ -150,3 +150,108 @@ class SubmissionFactory(BaseFactory):
     cycle = factory.SubFactory(CycleFactory)
     organisation = factory.SubFactory(OrganisationFactory)
     title = factory.Sequence(lambda n: f"Initiative {n}")
+
+
+# --- judging: panels, assignments, reviews, scores, conflicts (judges helper) ---
+
+from awards.models import (  # noqa: E402
+    Assignment,
+    AssignmentStatus,
+    Conflict,
+    ConflictSource,
+    PanelMember,
+    Review,
+    ReviewStatus,
+    RoundStatus,
+    Score,
+    SubmissionStatus,
+)
+
+
+class OpenRoundFactory(RoundFactory):
+    """An open round scoring on all its cycle's criteria, closing in a week."""
+
+    status = RoundStatus.OPEN
+    opens_at = factory.LazyFunction(lambda: utcnow() - timedelta(days=1))
+    closes_at = factory.LazyFunction(lambda: utcnow() + timedelta(days=7))
+
+    @factory.post_generation
+    def with_criteria(obj, create, extracted, **kwargs):
+        if extracted is False:
+            return
+        obj.criteria = list(obj.cycle.criteria)
+        if create:
+            db.session.commit()
+
+
+class EligibleSubmissionFactory(SubmissionFactory):
+    """A submitted entry that passed screening: what judges are assigned."""
+
+    status = SubmissionStatus.VALID
+    reference_code = factory.Sequence(lambda n: f"GZA-J{n:04d}")
+    summary = factory.Sequence(lambda n: f"Summary of initiative {n}.")
+    submitted_at = factory.LazyFunction(utcnow)
+    first_submitted_at = factory.LazyFunction(utcnow)
+
+
+class PanelMemberFactory(BaseFactory):
+    class Meta:
+        model = PanelMember
+
+    round = factory.SubFactory(OpenRoundFactory)
+    user = factory.SubFactory(JudgeFactory)
+
+
+class AssignmentFactory(BaseFactory):
+    class Meta:
+        model = Assignment
+
+    round = factory.SubFactory(OpenRoundFactory)
+    judge = factory.SubFactory(JudgeFactory)
+    submission = factory.SubFactory(
+        EligibleSubmissionFactory, cycle=factory.SelfAttribute("..round.cycle")
+    )
+    status = AssignmentStatus.ACTIVE
+    sort_key = 0
+
+
+class ReviewFactory(BaseFactory):
+    """A review with every criterion of its round scored `score` (default 7)."""
+
+    class Meta:
+        model = Review
+
+    assignment = factory.SubFactory(AssignmentFactory)
+    round_id = factory.SelfAttribute("assignment.round_id")
+    judge_id = factory.SelfAttribute("assignment.judge_id")
+    submission_id = factory.SelfAttribute("assignment.submission_id")
+    status = ReviewStatus.SUBMITTED
+    submitted_at = factory.LazyFunction(utcnow)
+    overall_comment = ""
+    private_notes = ""
+
+    @factory.post_generation
+    def score(obj, create, extracted, **kwargs):
+        value = 7 if extracted is None else extracted
+        for criterion in obj.assignment.round.criteria:
+            obj.scores.append(
+                Score(
+                    criterion_id=criterion.id,
+                    scale_min=criterion.scale_min,
+                    scale_max=criterion.scale_max,
+                    value=value,
+                    comment=kwargs.get("comment", ""),
+                )
+            )
+        if create:
+            db.session.commit()
+
+
+class ConflictFactory(BaseFactory):
+    class Meta:
+        model = Conflict
+
+    judge = factory.SubFactory(JudgeFactory)
+    submission = factory.SubFactory(EligibleSubmissionFactory)
+    source = ConflictSource.SECRETARIAT
+    reason = "Advised this city in the past two years."

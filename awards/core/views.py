@@ -45,7 +45,10 @@ NAV_ITEMS: dict[Role, list[tuple[str, Any]]] = {
         ("submissions.dashboard", _l("My applications")),
         ("accounts.organisation", _l("My organisation")),
     ],
-    Role.JUDGE: [("judging.dashboard", _l("My entries"))],
+    Role.JUDGE: [
+        ("judging.dashboard", _l("My entries")),
+        ("judging.guide", _l("How scoring works")),
+    ],
     Role.SECRETARIAT: [("cycles.index", _l("Cycles")), ("votes.admin_index", _l("Public vote"))],
     Role.ADMIN: [("cycles.index", _l("Cycles")), ("votes.admin_index", _l("Public vote"))],
 }

@@ -112,6 +112,8 @@ class Submission(TimestampMixin, db.Model):
         order_by="SubmissionVersion.number",
         cascade="all, delete-orphan",
     )
+    # The older entry of the same organisation whose title is very similar (a likely duplicate).
+    duplicate_of: Mapped[Submission | None] = relationship(remote_side=[id])
 
     __mapper_args__ = {"version_id_col": lock_version}
 

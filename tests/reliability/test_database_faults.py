@@ -161,7 +161,11 @@ def test_database_restart_under_load_gives_clear_errors_and_recovers(
         created = db.session.scalar(select(func.count()).where(AuditEvent.action == "user.created"))
         # Every account that exists has its confirmation e-mail and its audit row: nothing
         # was half-written when the server went away.
-        assert users == statuses.count(302) + 1
         assert mails == users
         assert created == users
+        # Every 302 was stored. A COMMIT that reached the server as it shut down may have
+        # been applied although the client saw an error (503): such "in doubt" commits are
+        # the only extra accounts allowed.
+        stored_for_sure = statuses.count(302) + 1
+        assert stored_for_sure <= users <= stored_for_sure + statuses.count(503)
         db.engine.dispose()
