@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import secrets
 import sys
 import tempfile
@@ -169,6 +170,10 @@ def judge_figures(app_server: Server, ceiling: Server, info: data.Installation) 
     headers = {"Cookie": judge.cookie_header}
     dashboard = "/judging/"
     expect_page(judge, dashboard, "GZA7-")
+    links = rf"/judging/rounds/{info.demo_round_id}/entries/(\d+)"
+    listed = set(re.findall(links, judge.get(dashboard).text))
+    if len(listed) != data.DASHBOARD_JUDGE_ENTRIES:
+        raise RuntimeError(f"the dashboard lists {len(listed)} entries, not 75")
     rps_figure(
         "judge_dashboard_rps",
         0.25,
@@ -362,8 +367,6 @@ def new_draft(client: Client, slug: str) -> int:
     response = client.post(f"/applications/new/{slug}", fields)
     if response.status != 302:
         raise RuntimeError(f"starting an application answered {response.status}")
-    import re
-
     match = re.search(r"/applications/(\d+)", response.location)
     if not match:
         raise RuntimeError(f"no application id in {response.location!r}")
