@@ -27,6 +27,7 @@ from bench import data
 from bench.client import Client, csrf_token
 from bench.harness import (
     RESULTS,
+    ROOT,
     Server,
     emit,
     ensure_wrk,
@@ -769,7 +770,8 @@ def main() -> int:
                 info = data.build()
             log(f"installation built after {time.monotonic() - started:.0f} s: {info.counts}")
 
-            logs = workdir / "gunicorn.log"
+            logs = ROOT / "bench" / "gunicorn.log"  # kept after the run (not committed)
+            logs.write_text("")
             servers: list[Server] = []
             try:
                 ceiling = start_gunicorn("bench.ceiling_app:app", {}, logs)
@@ -815,8 +817,15 @@ def main() -> int:
                 for server in servers:
                     server.stop()
                 _dispose(app)
-            if os.environ.get("BENCH_KEEP_LOG"):
-                print(logs.read_text()[-20000:], file=sys.stderr)
+            problems = [
+                line
+                for line in logs.read_text(errors="replace").splitlines()
+                if "CRITICAL" in line or "ERROR" in line or "Traceback" in line
+            ]
+            if problems:
+                log(f"gunicorn reported {len(problems)} problems (bench/gunicorn.log):")
+                for line in problems[:10]:
+                    log("  " + line)
     for note in SKIPPED:
         log(f"not measured: {note}")
     log(f"make bench took {time.monotonic() - started:.0f} s")
