@@ -21,7 +21,17 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.jsonl"
 GUNICORN_WORKERS = 2
 # The settings the README recommends for production; the ceiling app gets the same ones.
-GUNICORN_ARGS = ["--workers", str(GUNICORN_WORKERS), "--threads", "4", "--worker-class", "gthread"]
+GUNICORN_ARGS = [
+    "--workers",
+    str(GUNICORN_WORKERS),
+    "--threads",
+    "4",
+    "--worker-class",
+    "gthread",
+    # gunicorn 23+ opens a control socket at one fixed path per user ($HOME/.gunicorn/
+    # gunicorn.ctl): two servers here (and any other gunicorn on the machine) would share it.
+    "--no-control-socket",
+]
 
 
 def emit(
