@@ -146,7 +146,7 @@ def db(app):
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    return app.test_client()  # an IsolatedClient (see `app`)
 
 
 @pytest.fixture

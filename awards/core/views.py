@@ -50,8 +50,20 @@ NAV_ITEMS: dict[Role, list[tuple[str, Any]]] = {
         ("judging.dashboard", _l("My entries")),
         ("judging.guide", _l("How scoring works")),
     ],
-    Role.SECRETARIAT: [("cycles.index", _l("Cycles")), ("votes.admin_index", _l("Public vote"))],
-    Role.ADMIN: [("cycles.index", _l("Cycles")), ("votes.admin_index", _l("Public vote"))],
+    Role.SECRETARIAT: [
+        ("cycles.index", _l("Cycles")),
+        ("screening.index", _l("Screening")),
+        ("cycles.people_index", _l("Judges")),
+        ("votes.admin_index", _l("Public vote")),
+        ("audit.index", _l("Audit trail")),
+    ],
+    Role.ADMIN: [
+        ("cycles.index", _l("Cycles")),
+        ("screening.index", _l("Screening")),
+        ("cycles.people_index", _l("Judges")),
+        ("votes.admin_index", _l("Public vote")),
+        ("audit.index", _l("Audit trail")),
+    ],
 }
 
 
