@@ -817,9 +817,11 @@ def main() -> int:
                 for server in servers:
                     server.stop()
                 _dispose(app)
+            # While serving only: a thread's traceback while the workers shut down is noise.
+            served = logs.read_text(errors="replace").split("Handling signal: term")[0]
             problems = [
                 line
-                for line in logs.read_text(errors="replace").splitlines()
+                for line in served.splitlines()
                 if "CRITICAL" in line or "ERROR" in line or "Traceback" in line
             ]
             if problems:
