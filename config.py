@@ -42,6 +42,7 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     # Public address used in links inside e-mails (no request is at hand in the worker).
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
     # Attachments: any S3-compatible store.
     S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "http://127.0.0.1:8333")
@@ -52,6 +53,8 @@ class Config:
     S3_KEY_PREFIX = os.environ.get("S3_KEY_PREFIX", "")
     S3_PRESIGN_SECONDS = _env_int("S3_PRESIGN_SECONDS", 120)
     S3_CONNECT_TIMEOUT = _env_int("S3_CONNECT_TIMEOUT", 3)
+    # Where browsers reach the store, when that differs from where the app servers do.
+    S3_PUBLIC_ENDPOINT_URL = os.environ.get("S3_PUBLIC_ENDPOINT_URL", "")
 
     # Mail goes through the outbox; the worker delivers it over SMTP.
     SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")

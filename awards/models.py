@@ -23,7 +23,14 @@ from awards.judging.models import (
     ReviewStatus,
     Score,
 )
-from awards.results.models import Decision, DecisionStatus, FrozenRanking, Outcome
+from awards.results.models import (
+    Decision,
+    DecisionStatus,
+    FrozenRanking,
+    Outcome,
+    RankBy,
+    RankingSettings,
+)
 from awards.submissions.models import (
     Attachment,
     Contact,
@@ -62,6 +69,8 @@ __all__ = [
     "Outcome",
     "PanelMember",
     "Partner",
+    "RankBy",
+    "RankingSettings",
     "ReminderSent",
     "Review",
     "ReviewStatus",

@@ -41,6 +41,14 @@ bp.register_blueprint(vendor)
 
 
 # What each role can reach from the navigation bar; features add their pages here.
+STAFF_NAV = [
+    ("cycles.index", _l("Cycles")),
+    ("screening.index", _l("Screening")),
+    ("cycles.people_index", _l("Judges")),
+    ("results.index", _l("Results")),
+    ("votes.admin_index", _l("Public vote")),
+    ("audit.index", _l("Audit trail")),
+]
 NAV_ITEMS: dict[Role, list[tuple[str, Any]]] = {
     Role.APPLICANT: [
         ("submissions.dashboard", _l("My applications")),
@@ -50,20 +58,8 @@ NAV_ITEMS: dict[Role, list[tuple[str, Any]]] = {
         ("judging.dashboard", _l("My entries")),
         ("judging.guide", _l("How scoring works")),
     ],
-    Role.SECRETARIAT: [
-        ("cycles.index", _l("Cycles")),
-        ("screening.index", _l("Screening")),
-        ("cycles.people_index", _l("Judges")),
-        ("votes.admin_index", _l("Public vote")),
-        ("audit.index", _l("Audit trail")),
-    ],
-    Role.ADMIN: [
-        ("cycles.index", _l("Cycles")),
-        ("screening.index", _l("Screening")),
-        ("cycles.people_index", _l("Judges")),
-        ("votes.admin_index", _l("Public vote")),
-        ("audit.index", _l("Audit trail")),
-    ],
+    Role.SECRETARIAT: STAFF_NAV,
+    Role.ADMIN: STAFF_NAV,
 }
 
 

@@ -83,7 +83,9 @@ def world(db):
     )
     db.session.add(invalidation)
     db.session.commit()
+    second_round = RoundFactory(cycle=cycle, name="Jury", position=2)
     return SimpleNamespace(
+        rounds_extra=[second_round.id],
         extra_cycles=[c.id for c in extra_cycles],
         campaign=campaign.id,
         invalidation=invalidation.id,
@@ -255,8 +257,18 @@ VALID_ROWS = {
         "round_id": w.round,
         "submission_id": w.submissions[n],
         "outcome": "shortlisted",
+        "preselected_outcome": "shortlisted",
         "status": "draft",
+        "reason": "",
         "decided_by_id": w.user,
+    },
+    "ranking_settings": lambda w, n: {
+        "round_id": w.round if n == 1 else w.rounds_extra[0],
+        "rank_by": "corrected_mean",
+        "tie_break": ["corrected_mean", "median", "n_reviews"],
+        "disagreement_threshold": Decimal("15.00"),
+        "created_at": NOW,
+        "updated_at": NOW,
     },
     "vote_campaigns": lambda w, n: {
         "cycle_id": w.extra_cycles[n - 1],
@@ -342,9 +354,20 @@ CHECK_CASES = {
     "ck_reviews_lock_version_positive": {"lock_version": 0},
     "ck_reviews_review_status": {"status": raw("lost")},
     "ck_scores_value_in_scale": {"value": 11},
-    "ck_decisions_outcome": {"outcome": raw("champion")},
+    # With a reason, so that only the value itself is wrong.
+    "ck_decisions_outcome": {"outcome": raw("champion"), "reason": "Changed by hand"},
     "ck_decisions_decision_status": {"status": raw("leaked")},
     "ck_frozen_rankings_rank_positive": {"rank": 0},
+    "ck_decisions_preselected_outcome": {
+        "preselected_outcome": raw("champion"),
+        "reason": "Changed by hand",
+    },
+    "ck_decisions_hand_change_has_reason": {"outcome": "deserving", "reason": ""},
+    "ck_decisions_released_has_time": {"status": "released", "released_at": None},
+    "ck_ranking_settings_rank_by": {"rank_by": raw("coin_toss")},
+    # A column the ranking can show but not sort the headline on.
+    "ck_ranking_settings_rank_by_is_a_score": {"rank_by": "sd"},
+    "ck_ranking_settings_threshold_on_scale": {"disagreement_threshold": Decimal("0")},
     "ck_vote_campaigns_opens_before_closes": {"closes_at": NOW},
     "ck_vote_campaigns_winner_only_when_closed": {"winner_submission_id": 1, "closed_at": None},
     "ck_vote_campaigns_winner_votes_positive": {"winner_votes": 0},

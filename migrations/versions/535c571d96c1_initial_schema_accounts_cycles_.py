@@ -1,8 +1,8 @@
 """Initial schema: accounts, cycles, submissions, judging, results, audit, outbox
 
-Revision ID: ab00d6e65dad
+Revision ID: 535c571d96c1
 Revises: 
-Create Date: 2026-11-28 16:55:13.445360
+Create Date: 2026-11-28 17:31:50.088748
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'ab00d6e65dad'
+revision = '535c571d96c1'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -238,6 +238,22 @@ def upgrade():
     with op.batch_alter_table('panel_members', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_panel_members_user_id'), ['user_id'], unique=False)
 
+    op.create_table('ranking_settings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('rank_by', sa.Enum('corrected_mean', 'mean', 'median', 'n_reviews', 'sd', 'min', name='rank_by', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('tie_break', sa.JSON(), nullable=False),
+    sa.Column('disagreement_threshold', sa.Numeric(precision=5, scale=2), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("rank_by IN ('corrected_mean', 'mean', 'median')", name=op.f('ck_ranking_settings_rank_by_is_a_score')),
+    sa.CheckConstraint('disagreement_threshold > 0 AND disagreement_threshold <= 100', name=op.f('ck_ranking_settings_threshold_on_scale')),
+    sa.ForeignKeyConstraint(['round_id'], ['rounds.id'], name=op.f('fk_ranking_settings_round_id_rounds'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_ranking_settings_updated_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ranking_settings')),
+    sa.UniqueConstraint('round_id', name=op.f('uq_ranking_settings_round_id'))
+    )
     op.create_table('reminders_sent',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('round_id', sa.Integer(), nullable=False),
@@ -381,12 +397,16 @@ def upgrade():
     sa.Column('round_id', sa.Integer(), nullable=False),
     sa.Column('submission_id', sa.Integer(), nullable=False),
     sa.Column('outcome', sa.Enum('shortlisted', 'deserving', 'not_selected', 'winner', 'medal_of_honor', 'special_mention', name='outcome', native_enum=False, create_constraint=True, length=32), nullable=False),
-    sa.Column('status', sa.Enum('draft', 'released', name='decision_status', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('preselected_outcome', sa.Enum('shortlisted', 'deserving', 'not_selected', 'winner', 'medal_of_honor', 'special_mention', name='preselected_outcome', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('status', sa.Enum('draft', 'held', 'released', name='decision_status', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('mail_batch', sa.String(length=60), nullable=False),
     sa.Column('released_at', sa.DateTime(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("status != 'released' OR released_at IS NOT NULL", name=op.f('ck_decisions_released_has_time')),
+    sa.CheckConstraint('outcome = preselected_outcome OR length(reason) > 0', name=op.f('ck_decisions_hand_change_has_reason')),
     sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_decisions_decided_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['round_id'], ['rounds.id'], name=op.f('fk_decisions_round_id_rounds'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['submission_id'], ['submissions.id'], name=op.f('fk_decisions_submission_id_submissions'), ondelete='CASCADE'),
@@ -394,6 +414,7 @@ def upgrade():
     sa.UniqueConstraint('round_id', 'submission_id', name=op.f('uq_decisions_round_id_submission_id'))
     )
     with op.batch_alter_table('decisions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_decisions_mail_batch'), ['mail_batch'], unique=False)
         batch_op.create_index(batch_op.f('ix_decisions_round_id'), ['round_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_decisions_submission_id'), ['submission_id'], unique=False)
 
@@ -423,6 +444,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['round_id'], ['rounds.id'], name=op.f('fk_frozen_rankings_round_id_rounds'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['submission_id'], ['submissions.id'], name=op.f('fk_frozen_rankings_submission_id_submissions'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_frozen_rankings')),
+    sa.UniqueConstraint('round_id', 'rank', name=op.f('uq_frozen_rankings_round_id_rank')),
     sa.UniqueConstraint('round_id', 'submission_id', name=op.f('uq_frozen_rankings_round_id_submission_id'))
     )
     with op.batch_alter_table('frozen_rankings', schema=None) as batch_op:
@@ -647,6 +669,7 @@ def downgrade():
     with op.batch_alter_table('decisions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_decisions_submission_id'))
         batch_op.drop_index(batch_op.f('ix_decisions_round_id'))
+        batch_op.drop_index(batch_op.f('ix_decisions_mail_batch'))
 
     op.drop_table('decisions')
     with op.batch_alter_table('contacts', schema=None) as batch_op:
@@ -676,6 +699,7 @@ def downgrade():
     op.drop_table('submissions')
     op.drop_table('round_criteria')
     op.drop_table('reminders_sent')
+    op.drop_table('ranking_settings')
     with op.batch_alter_table('panel_members', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_panel_members_user_id'))
 

@@ -1,0 +1,650 @@
+"""A round's statistics, computed in SQL.
+
+Counted reviews: the judging feature's `counted_review_clause` (submitted, the assignment still
+active, so recused or removed judges never count, and no active conflict of interest between the
+judge and the entry), for the entries the round judges.
+
+Per review, the judge's weighted total rescaled to 0..100 whatever the criteria's scales:
+
+    total = 100 * sum(w_c * (score_c - min_c) / (max_c - min_c)) / sum(w_c)
+
+over the round's criteria the judge scored. Per entry: number of counted reviews, mean, median,
+sample standard deviation (n - 1), minimum and maximum of the totals, and the mean of each
+criterion on its own scale.
+
+Judge severity: each total becomes a z-score against its judge's own mean and sample SD of
+totals in the round, and is mapped back onto the raw scale with the round's mean and sample SD
+of all totals (`round_mean + z * round_sd`); the entry's corrected mean is the mean of those.
+A judge with fewer than `Round.severity_min_reviews` counted reviews, or who gives every entry
+the same total (SD 0), keeps raw totals. The raw mean is always shown next to it.
+
+Everything is aggregates and window functions in one statement (CTEs), on PostgreSQL and on
+SQLite >= 3.30 alike: SQLite has no STDDEV or MEDIAN, so the SD comes from the average of
+squared deviations (two passes via window means, no cancellation) and the median from
+ROW_NUMBER and COUNT over each entry's totals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Float, Select, and_, case, cast, func, literal, or_, select, text
+
+from awards.accounts.models import Organisation, User
+from awards.cycles.models import Criterion, Round, RoundStatus, round_criteria
+from awards.extensions import db
+from awards.judging.models import Assignment, Review, Score
+from awards.judging.queries import counted_review_clause
+from awards.results.models import (
+    DEFAULT_DISAGREEMENT_THRESHOLD,
+    DEFAULT_RANK_BY,
+    DEFAULT_TIE_BREAK,
+    Decision,
+    FrozenRanking,
+    Outcome,
+    RankBy,
+)
+from awards.results.queries import entries_condition, ranking_settings
+from awards.results.sql import rounded
+from awards.submissions.models import Submission
+
+PLACES = 6  # statistics are compared after rounding to this many decimals
+# A variance (points² on 0..100) below this is rounding noise: every total the same.
+VARIANCE_EPSILON = 1e-8
+
+RANK_BY_CHOICES = (RankBy.CORRECTED_MEAN, RankBy.MEAN, RankBy.MEDIAN)
+TIE_BREAK_CHOICES = tuple(RankBy)
+
+KEY_LABELS = {
+    RankBy.CORRECTED_MEAN: _l("corrected mean"),
+    RankBy.MEAN: _l("raw mean"),
+    RankBy.MEDIAN: _l("median"),
+    RankBy.N_REVIEWS: _l("more reviews"),
+    RankBy.SD: _l("less disagreement (lower SD)"),
+    RankBy.MIN: _l("higher lowest total"),
+}
+REFERENCE_LABEL = _l("reference code")
+
+
+@dataclass(frozen=True)
+class RankingOptions:
+    rank_by: RankBy = DEFAULT_RANK_BY
+    tie_break: tuple[RankBy, ...] = tuple(RankBy(k) for k in DEFAULT_TIE_BREAK)
+    disagreement_threshold: float = float(DEFAULT_DISAGREEMENT_THRESHOLD)
+    severity_min_reviews: int = 5
+
+    @property
+    def sort_keys(self) -> tuple[RankBy, ...]:
+        """The ranking column first, then the tie-breakers (each once); the reference code
+        breaks whatever is left."""
+        keys: list[RankBy] = [self.rank_by]
+        keys += [key for key in self.tie_break if key not in keys]
+        return tuple(keys)
+
+    def describe(self) -> list[str]:
+        return [str(KEY_LABELS[key]) for key in self.sort_keys] + [str(REFERENCE_LABEL)]
+
+    def as_json(self) -> dict:
+        return {
+            "rank_by": self.rank_by.value,
+            "tie_break": [key.value for key in self.sort_keys[1:]],
+            "disagreement_threshold": self.disagreement_threshold,
+            "severity_min_reviews": self.severity_min_reviews,
+        }
+
+
+def options_for(round_: Round) -> RankingOptions:
+    """The round's ranking settings, or the defaults when the secretariat never changed them."""
+    settings = ranking_settings(round_)
+    if settings is None:
+        return RankingOptions(severity_min_reviews=round_.severity_min_reviews)
+    return RankingOptions(
+        rank_by=RankBy(settings.rank_by),
+        tie_break=tuple(RankBy(key) for key in settings.tie_break),
+        disagreement_threshold=float(settings.disagreement_threshold),
+        severity_min_reviews=round_.severity_min_reviews,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The statement, piece by piece
+
+
+def counted_reviews(round_: Round, entries=None):
+    """CTE of the counted reviews of the round: review_id, judge_id, submission_id.
+
+    `entries` is the round's entries_condition when the caller already has it."""
+    entries = entries_condition(round_) if entries is None else entries
+    return (
+        select(
+            Review.id.label("review_id"),
+            Review.judge_id.label("judge_id"),
+            Review.submission_id.label("submission_id"),
+        )
+        .join(Assignment, Assignment.id == Review.assignment_id)
+        .join(Submission, Submission.id == Review.submission_id)
+        .where(Review.round_id == round_.id, counted_review_clause(), entries)
+        .cte("counted_reviews")
+    )
+
+
+def round_weights(round_: Round):
+    """CTE: the round's criteria and their weights as floats (a handful of rows), computed once
+    (MATERIALIZED on PostgreSQL) so the score rows meet one tiny hash table."""
+    return (
+        select(
+            round_criteria.c.criterion_id.label("criterion_id"),
+            cast(Criterion.weight, Float).label("weight"),
+        )
+        .join(Criterion, Criterion.id == round_criteria.c.criterion_id)
+        .where(round_criteria.c.round_id == round_.id)
+        .cte("round_weights")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+
+
+def criterion_column(criterion_id: int) -> str:
+    return f"criterion_{int(criterion_id)}"
+
+
+def review_totals(round_: Round, reviews, criterion_ids: tuple[int, ...] = ()):
+    """CTE: each review of `reviews` (a CTE with review_id, judge_id, submission_id) with its
+    weighted total on 0..100 over the round's criteria it scored, and (pivoted by conditional
+    aggregation) its score on each criterion of `criterion_ids`: the score rows are read once."""
+    weights = round_weights(round_)
+    share = cast(Score.value - Score.scale_min, Float) / cast(
+        Score.scale_max - Score.scale_min, Float
+    )
+    total = literal(100.0, Float) * func.sum(weights.c.weight * share) / func.sum(weights.c.weight)
+    pivot = [
+        func.max(case((Score.criterion_id == criterion_id, Score.value))).label(
+            criterion_column(criterion_id)
+        )
+        for criterion_id in criterion_ids
+    ]
+    return (
+        select(
+            reviews.c.review_id,
+            reviews.c.judge_id,
+            reviews.c.submission_id,
+            total.label("total"),
+            *pivot,
+        )
+        .select_from(reviews)
+        .join(Score, Score.review_id == reviews.c.review_id)
+        .join(weights, weights.c.criterion_id == Score.criterion_id)
+        .where(Score.value.is_not(None))
+        .group_by(reviews.c.review_id, reviews.c.judge_id, reviews.c.submission_id)
+        .cte("review_totals")
+    )
+
+
+def _sd_from_moments(mean, mean_of_squares, n):
+    """Sample SD from the mean and the mean of squares (SQLite has no STDDEV): the variance
+    n / (n - 1) * (E[x²] - E[x]²), with rounding noise below VARIANCE_EPSILON taken as 0."""
+    variance = (mean_of_squares - mean * mean) * n / func.nullif(n - 1, 0)
+    return case((variance < VARIANCE_EPSILON, 0.0), else_=func.sqrt(variance))
+
+
+def review_statistics(round_: Round, options: RankingOptions, entries=None, criterion_ids=()):
+    """CTE: every counted total with its judge's statistics, whether the judge is calibrated,
+    its severity-corrected value and its position among its entry's totals (for the median).
+
+    Judges' and the round's moments are small GROUP BYs (one row per judge, one row for the
+    round) joined back, so each total is corrected with two precomputed numbers per judge:
+    corrected = total * scale + shift, with scale = round_sd / judge_sd and
+    shift = round_mean - judge_mean * scale (scale 1, shift 0 for a judge who keeps raw totals).
+    """
+    totals = review_totals(round_, counted_reviews(round_, entries), criterion_ids)
+    t = totals.c
+    squared = t.total * t.total
+    per_judge = (
+        select(
+            t.judge_id,
+            func.count().label("n"),
+            func.avg(t.total).label("mean"),
+            func.avg(squared).label("mean_sq"),
+        )
+        .group_by(t.judge_id)
+        .subquery("per_judge")
+    )
+    per_round = select(
+        func.avg(t.total).label("mean"), func.avg(squared).label("mean_sq"), func.count().label("n")
+    ).subquery("per_round")
+    j, o = per_judge.c, per_round.c
+    judge_sd = _sd_from_moments(j.mean, j.mean_sq, j.n)
+    round_sd = func.coalesce(_sd_from_moments(o.mean, o.mean_sq, o.n), 0.0)
+    calibrated = and_(j.n >= options.severity_min_reviews, judge_sd > 0)
+    scale = case((calibrated, round_sd / judge_sd), else_=1.0)
+    judges = (
+        select(
+            j.judge_id,
+            j.n.label("judge_n"),
+            j.mean.label("judge_mean"),
+            judge_sd.label("judge_sd"),
+            case((calibrated, 1), else_=0).label("calibrated"),
+            scale.label("scale"),
+            case((calibrated, o.mean - j.mean * scale), else_=0.0).label("shift"),
+        )
+        .select_from(per_judge)
+        .join(per_round, literal(True))
+        .cte("judge_statistics")
+    )
+    g = judges.c
+    entry_window = {
+        "partition_by": t.submission_id,
+        "order_by": (t.total, t.review_id),
+        "rows": (None, None),
+    }
+    return (
+        select(
+            *t,
+            g.judge_n,
+            g.judge_mean,
+            g.judge_sd,
+            g.calibrated,
+            (t.total * g.scale + g.shift).label("corrected"),
+            # One window (same partition, order and frame) for both: one sort, one pass.
+            func.row_number().over(**entry_window).label("position"),
+            func.count().over(**entry_window).label("entry_n"),
+        )
+        .join(judges, judges.c.judge_id == t.judge_id)
+        .cte("review_statistics")
+    )
+
+
+def entry_statistics(round_: Round, options: RankingOptions, entries=None, criterion_ids=()):
+    """CTE: one row per entry with counted reviews: n_reviews, mean, corrected_mean, median,
+    sd, min, max (all on 0..100) and the mean score of each criterion on its own scale."""
+    reviews = review_statistics(round_, options, entries, criterion_ids)
+    r = reviews.c
+    middle = or_(r.position == (r.entry_n + 1) // 2, r.position == (r.entry_n + 2) // 2)
+    mean = func.avg(r.total)
+    return (
+        select(
+            r.submission_id,
+            func.count().label("n_reviews"),
+            rounded(mean, PLACES).label("mean"),
+            rounded(func.avg(r.corrected), PLACES).label("corrected_mean"),
+            rounded(func.avg(case((middle, r.total))), PLACES).label("median"),
+            rounded(
+                _sd_from_moments(mean, func.avg(r.total * r.total), func.count()), PLACES
+            ).label("sd"),
+            rounded(func.min(r.total), PLACES).label("min"),
+            rounded(func.max(r.total), PLACES).label("max"),
+            *[
+                rounded(func.avg(cast(r[criterion_column(cid)], Float)), PLACES).label(
+                    criterion_column(cid)
+                )
+                for cid in criterion_ids
+            ],
+        )
+        .group_by(r.submission_id)
+        .cte("entry_statistics")
+    )
+
+
+def ranking_statement(
+    round_: Round, options: RankingOptions, criterion_ids: tuple[int, ...] = ()
+) -> Select:
+    """Every entry of the round (reviewed or not) with its statistics, decision and rank."""
+    entries = entries_condition(round_)
+    stats = entry_statistics(round_, options, entries, criterion_ids)
+    e = stats.c
+    n_reviews = func.coalesce(e.n_reviews, 0)
+    columns = {
+        RankBy.CORRECTED_MEAN: e.corrected_mean,
+        RankBy.MEAN: e.mean,
+        RankBy.MEDIAN: e.median,
+        RankBy.N_REVIEWS: n_reviews,
+        RankBy.SD: e.sd,
+        RankBy.MIN: e.min,
+    }
+    order = []
+    for key in options.sort_keys:
+        column = columns[key]
+        order.append(column.asc().nulls_last() if key == RankBy.SD else column.desc().nulls_last())
+    order.append(Submission.reference_code.asc())
+    primary = columns[options.rank_by]
+    return (
+        select(
+            Submission.id.label("submission_id"),
+            Submission.reference_code,
+            Submission.title,
+            Organisation.name.label("organisation"),
+            Organisation.city,
+            Organisation.country_code,
+            Organisation.region,
+            n_reviews.label("n_reviews"),
+            e.mean,
+            e.corrected_mean,
+            e.median,
+            e.sd,
+            e.min,
+            e.max,
+            *[e[criterion_column(cid)] for cid in criterion_ids],
+            case((e.sd > options.disagreement_threshold, 1), else_=0).label("disagreement"),
+            Decision.id.label("decision_id"),
+            Decision.outcome,
+            Decision.preselected_outcome,
+            Decision.reason,
+            Decision.status.label("decision_status"),
+            func.row_number().over(order_by=order).label("rank"),
+            func.lag(primary).over(order_by=order).label("previous_key"),
+            func.lead(primary).over(order_by=order).label("next_key"),
+            primary.label("key"),
+            func.count().over().label("total_entries"),
+        )
+        .join(Organisation, Organisation.id == Submission.organisation_id)
+        .outerjoin(stats, stats.c.submission_id == Submission.id)
+        .outerjoin(
+            Decision,
+            and_(Decision.round_id == round_.id, Decision.submission_id == Submission.id),
+        )
+        .where(entries)
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading it
+
+
+@dataclass
+class RankingRow:
+    rank: int
+    submission_id: int
+    reference_code: str
+    title: str
+    organisation: str
+    city: str
+    country_code: str
+    region: str
+    n_reviews: int
+    mean: float | None
+    corrected_mean: float | None
+    median: float | None
+    sd: float | None
+    min: float | None
+    max: float | None
+    disagreement: bool
+    tied: bool
+    outcome: Outcome | None
+    preselected_outcome: Outcome | None
+    reason: str
+    decision_status: str | None
+    criteria: dict[int, float | None] = field(default_factory=dict)
+
+    def statistics(self) -> dict:
+        """The line as JSON, for FrozenRanking.statistics."""
+        return {
+            "reference_code": self.reference_code,
+            "title": self.title,
+            "organisation": self.organisation,
+            "city": self.city,
+            "country_code": self.country_code,
+            "region": self.region,
+            "n_reviews": self.n_reviews,
+            "mean": self.mean,
+            "corrected_mean": self.corrected_mean,
+            "median": self.median,
+            "sd": self.sd,
+            "min": self.min,
+            "max": self.max,
+            "disagreement": self.disagreement,
+            "tied": self.tied,
+            "outcome": self.outcome.value if self.outcome else None,
+            "preselected_outcome": (
+                self.preselected_outcome.value if self.preselected_outcome else None
+            ),
+            "reason": self.reason,
+            "criteria": {str(key): value for key, value in self.criteria.items()},
+        }
+
+    @classmethod
+    def from_frozen(cls, rank: int, submission_id: int, data: dict) -> RankingRow:
+        return cls(
+            rank=rank,
+            submission_id=submission_id,
+            reference_code=data["reference_code"],
+            title=data["title"],
+            organisation=data["organisation"],
+            city=data["city"],
+            country_code=data["country_code"],
+            region=data["region"],
+            n_reviews=data["n_reviews"],
+            mean=data["mean"],
+            corrected_mean=data["corrected_mean"],
+            median=data["median"],
+            sd=data["sd"],
+            min=data["min"],
+            max=data["max"],
+            disagreement=data["disagreement"],
+            tied=data["tied"],
+            outcome=Outcome(data["outcome"]) if data["outcome"] else None,
+            preselected_outcome=(
+                Outcome(data["preselected_outcome"]) if data["preselected_outcome"] else None
+            ),
+            reason=data["reason"],
+            decision_status=None,
+            criteria={int(key): value for key, value in data["criteria"].items()},
+        )
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def _rows(result, criterion_ids: tuple[int, ...]) -> tuple[list[RankingRow], int | None]:
+    """RankingRows from the statement's rows (by position: 10,000 rows convert quickly), and
+    the number of entries in the whole ranking (None when the page is empty)."""
+    keys = list(result.keys())
+    at = {key: index for index, key in enumerate(keys)}
+    criterion_at = [(cid, at[criterion_column(cid)]) for cid in criterion_ids]
+    outcomes = {o.value: o for o in Outcome}
+    outcomes.update({o: o for o in Outcome})
+    lines = []
+    total = None
+    for row in result:
+        total = row[at["total_entries"]]
+        key, previous_key, next_key = row[at["key"]], row[at["previous_key"]], row[at["next_key"]]
+        outcome, preselected = row[at["outcome"]], row[at["preselected_outcome"]]
+        lines.append(
+            RankingRow(
+                rank=row[at["rank"]],
+                submission_id=row[at["submission_id"]],
+                reference_code=row[at["reference_code"]] or "",
+                title=row[at["title"]],
+                organisation=row[at["organisation"]],
+                city=row[at["city"]],
+                country_code=row[at["country_code"]],
+                region=row[at["region"]],
+                n_reviews=row[at["n_reviews"]],
+                mean=_float(row[at["mean"]]),
+                corrected_mean=_float(row[at["corrected_mean"]]),
+                median=_float(row[at["median"]]),
+                sd=_float(row[at["sd"]]),
+                min=_float(row[at["min"]]),
+                max=_float(row[at["max"]]),
+                disagreement=bool(row[at["disagreement"]]),
+                tied=key is not None and (previous_key == key or next_key == key),
+                outcome=outcomes[outcome] if outcome else None,
+                preselected_outcome=outcomes[preselected] if preselected else None,
+                reason=row[at["reason"]] or "",
+                decision_status=row[at["decision_status"]],
+                criteria={
+                    cid: float(row[index]) for cid, index in criterion_at if row[index] is not None
+                },
+            )
+        )
+    return lines, total
+
+
+@dataclass
+class Ranking:
+    rows: list[RankingRow]
+    total: int
+    options: RankingOptions
+    frozen: bool = False
+
+
+def round_criterion_ids(round_: Round) -> tuple[int, ...]:
+    return tuple(
+        db.session.scalars(
+            select(round_criteria.c.criterion_id)
+            .join(Criterion, Criterion.id == round_criteria.c.criterion_id)
+            .where(round_criteria.c.round_id == round_.id)
+            .order_by(Criterion.position, Criterion.id)
+        )
+    )
+
+
+def compute_ranking(
+    round_: Round,
+    options: RankingOptions | None = None,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+    with_criteria: bool = True,
+) -> Ranking:
+    """The live ranking of a round (or a page of it with `limit`/`offset`): one statement that
+    reads the score rows once and returns every statistic, raw and corrected, with the
+    per-criterion means, the decision and the rank of each entry."""
+    options = options or options_for(round_)
+    criterion_ids = round_criterion_ids(round_) if with_criteria else ()
+    _tune_session()
+    ranked = ranking_statement(round_, options, criterion_ids).subquery("ranking")
+    statement = select(ranked).order_by(ranked.c.rank)
+    if limit is not None:
+        statement = statement.limit(limit).offset(offset)
+    # A Core execution: the rows are plain values, no ORM loading on the way.
+    result = db.session.connection().execute(statement)
+    rows, total = _rows(result, criterion_ids)
+    if total is None:
+        total = _count_entries(round_)
+    return Ranking(rows=rows, total=int(total), options=options)
+
+
+def _tune_session() -> None:
+    """On PostgreSQL, let this transaction sort the review rows in memory (the default 4 MB of
+    work_mem spills a 10,000-entry round's window sorts to disk). Lasts until commit."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL work_mem = '64MB'"))
+
+
+def _count_entries(round_: Round) -> int:
+    return int(
+        db.session.scalar(
+            select(func.count()).select_from(Submission).where(entries_condition(round_))
+        )
+        or 0
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Judges
+
+
+@dataclass
+class JudgeStatistics:
+    judge_id: int
+    name: str
+    n_reviews: int
+    mean: float
+    sd: float | None
+    min: float
+    max: float
+    calibrated: bool
+    histogram: list[int] = field(default_factory=lambda: [0] * 10)
+
+
+def judge_statistics(round_: Round, options: RankingOptions | None = None) -> list[JudgeStatistics]:
+    """Each judge's counted totals in the round (harsh judges first), with a 10-bin histogram
+    of their totals (90 to 100 in the top bin): one GROUP BY statement."""
+    options = options or options_for(round_)
+    reviews = review_statistics(round_, options, entries_condition(round_))
+    r = reviews.c
+    bin_ = case(*[(r.total >= 10 * k, k) for k in range(9, 0, -1)], else_=0)
+    rows = db.session.execute(
+        select(
+            r.judge_id,
+            User.name,
+            func.count().label("n"),
+            rounded(func.avg(r.total), PLACES).label("mean"),
+            rounded(func.max(r.judge_sd), PLACES).label("sd"),
+            rounded(func.min(r.total), PLACES).label("min"),
+            rounded(func.max(r.total), PLACES).label("max"),
+            func.max(r.calibrated).label("calibrated"),
+            *[func.sum(case((bin_ == k, 1), else_=0)).label(f"bin_{k}") for k in range(10)],
+        )
+        .join(User, User.id == r.judge_id)
+        .group_by(r.judge_id, User.name)
+        .order_by(func.avg(r.total), User.name)
+    ).all()
+    return [
+        JudgeStatistics(
+            judge_id=row.judge_id,
+            name=row.name,
+            n_reviews=row.n,
+            mean=_float(row.mean) or 0.0,
+            sd=_float(row.sd) if row.n > 1 else None,
+            min=_float(row.min) or 0.0,
+            max=_float(row.max) or 0.0,
+            calibrated=bool(row.calibrated),
+            histogram=[int(row._mapping[f"bin_{k}"]) for k in range(10)],
+        )
+        for row in rows
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Closed rounds
+
+
+def frozen_ranking(round_: Round, *, limit: int | None = None, offset: int = 0) -> Ranking:
+    """The ranking of a closed round exactly as it was frozen (FrozenRanking rows only)."""
+    statement = (
+        select(
+            FrozenRanking.rank,
+            FrozenRanking.submission_id,
+            FrozenRanking.statistics,
+            func.count().over().label("total_entries"),
+        )
+        .where(FrozenRanking.round_id == round_.id)
+        .order_by(FrozenRanking.rank)
+    )
+    if limit is not None:
+        statement = statement.limit(limit).offset(offset)
+    result = db.session.execute(statement).all()
+    rows = [RankingRow.from_frozen(r.rank, r.submission_id, r.statistics) for r in result]
+    if result:
+        total = int(result[0].total_entries)
+        settings = result[0].statistics.get("settings", {})
+        options = RankingOptions(
+            rank_by=RankBy(settings.get("rank_by", DEFAULT_RANK_BY)),
+            tie_break=tuple(RankBy(k) for k in settings.get("tie_break", DEFAULT_TIE_BREAK)),
+            disagreement_threshold=float(
+                settings.get("disagreement_threshold", DEFAULT_DISAGREEMENT_THRESHOLD)
+            ),
+            severity_min_reviews=int(
+                settings.get("severity_min_reviews", round_.severity_min_reviews)
+            ),
+        )
+    else:
+        total = int(
+            db.session.scalar(
+                select(func.count())
+                .select_from(FrozenRanking)
+                .where(FrozenRanking.round_id == round_.id)
+            )
+            or 0
+        )
+        options = options_for(round_)
+    return Ranking(rows=rows, total=total, options=options, frozen=True)
+
+
+def ranking_for(round_: Round, *, limit: int | None = None, offset: int = 0) -> Ranking:
+    """The frozen ranking of a closed round, the live one otherwise."""
+    if round_.status == RoundStatus.CLOSED:
+        return frozen_ranking(round_, limit=limit, offset=offset)
+    return compute_ranking(round_, limit=limit, offset=offset)
