@@ -21,7 +21,17 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.jsonl"
 GUNICORN_WORKERS = 2
 # The settings the README recommends for production; the ceiling app gets the same ones.
-GUNICORN_ARGS = ["--workers", str(GUNICORN_WORKERS), "--threads", "4", "--worker-class", "gthread"]
+GUNICORN_ARGS = [
+    "--workers",
+    str(GUNICORN_WORKERS),
+    "--threads",
+    "4",
+    "--worker-class",
+    "gthread",
+    # gunicorn 23+ opens a control socket at one fixed path per user ($HOME/.gunicorn/
+    # gunicorn.ctl): two servers here (and any other gunicorn on the machine) would share it.
+    "--no-control-socket",
+]
 
 
 def emit(
@@ -91,8 +101,13 @@ def start_gunicorn(app_spec: str, env: dict[str, str], log: Path) -> Server:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    wait_for_port(port, 60, process)
-    return Server(process, f"http://127.0.0.1:{port}")
+    server = Server(process, f"http://127.0.0.1:{port}")
+    try:
+        wait_for_port(port, 60, process)
+    except BaseException:  # an interrupt or a failed start: leave no gunicorn behind
+        server.stop()
+        raise
+    return server
 
 
 def ensure_wrk() -> str:
@@ -123,8 +138,17 @@ def run_wrk(
     threads: int = 2,
     headers: dict[str, str] | None = None,
     script: Path | None = None,
+    timeout_s: int = 10,
 ) -> WrkResult:
-    command = [ensure_wrk(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    # wrk's default 2 s timeout would count a slow write under load as a socket error.
+    command = [
+        ensure_wrk(),
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        f"--timeout={timeout_s}s",
+        "--latency",
+    ]
     for key, value in (headers or {}).items():
         command += ["-H", f"{key}: {value}"]
     if script:
@@ -161,9 +185,9 @@ def postgres_database(base_url: str):
 
 @contextmanager
 def seaweedfs(workdir: Path, access_key: str, secret_key: str):
-    server = SeaweedFS(workdir / "seaweedfs", access_key=access_key, secret_key=secret_key).start()
-    try:
-        yield server
+    server = SeaweedFS(workdir / "seaweedfs", access_key=access_key, secret_key=secret_key)
+    try:  # an interrupt while it starts must not leave `weed` running
+        yield server.start()
     finally:
         server.stop()
 
