@@ -33,8 +33,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_matrix
 from sqlalchemy import Select, func, insert, select, update
 
 from awards import audit
@@ -606,6 +604,8 @@ def _build(problem: AssignmentProblem, mode: str) -> _Model:
             n_cols += n_groups
             n_rows += n_groups
 
+    from scipy.sparse import coo_matrix  # here, not at import: SciPy costs every web worker ~60 MB
+
     matrix = coo_matrix(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
         shape=(n_rows, n_cols),
@@ -628,6 +628,8 @@ def _build(problem: AssignmentProblem, mode: str) -> _Model:
 def _run(model: _Model, time_limit: float):
     if model.matrix.shape[1] == 0:
         return None
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
     return milp(
         model.c,
         integrality=model.integrality,
