@@ -25,10 +25,11 @@ from awards.submissions.workflow import transition
 
 
 def _clean_text(text: str | None) -> str:
-    """What the applicant will read: no control characters (a NUL would break the database's
-    rule that an invalid entry has a reason, and PostgreSQL refuses it) except line ends and tabs."""
+    """What the applicant will read, without control characters other than line ends and tabs
+    (a NUL would break the rule that an invalid entry has a reason; PostgreSQL refuses it)."""
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
     return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
+
 
 MAX_REASON = 5000
 

@@ -16,7 +16,7 @@ from awards.extensions import db, limiter
 from awards.models import Review, Submission
 from awards.submissions import services as submission_services
 from tests.conftest import login
-from tests.factories import PASSWORD, ApplicantFactory, SubmittedEntryFactory
+from tests.factories import PASSWORD, SubmittedEntryFactory
 from tests.reliability.world import build_world
 from tests.votes.conftest import make_ballot
 
@@ -126,7 +126,9 @@ def _draft(world) -> Submission:
 @SETTINGS
 @given(
     value=hostile,
-    field=st.sampled_from(["title", "summary", "umbrella_programme", "partners", "contacts-0-name"]),
+    field=st.sampled_from(
+        ["title", "summary", "umbrella_programme", "partners", "contacts-0-name"]
+    ),
 )
 def test_application_step_one_survives_hostile_values(app, world, request_ctx, value, field):
     draft = _draft(world)
@@ -215,6 +217,9 @@ def test_vote_form_survives_hostile_values(app, ballot, value, field):
     check(response, value)
 
 
-def test_hostile_applicant_is_a_fresh_account(app, db):
-    """The factory's applicants sign in with the shared password (a guard for the tests above)."""
-    assert ApplicantFactory().password_hash
+def test_nul_characters_never_reach_a_form_or_a_query(app):
+    with app.test_request_context("/?q=a%00b", method="POST", data={"na\x00me": "c\x00d"}):
+        from flask import request
+
+        assert request.args["q"] == "ab"
+        assert request.form["name"] == "cd"
