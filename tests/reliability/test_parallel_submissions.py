@@ -41,7 +41,8 @@ def test_parallel_submissions_from_many_organisations_get_unique_gapless_codes(a
         barrier.wait()
         statuses.append(client.post(f"/applications/{draft_id}/submit").status_code)
 
-    threads = [threading.Thread(target=submit, args=pair) for pair in zip(clients, drafts, strict=True)]
+    pairs = zip(clients, drafts, strict=True)
+    threads = [threading.Thread(target=submit, args=pair) for pair in pairs]
     for thread in threads:
         thread.start()
     for thread in threads:
