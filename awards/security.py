@@ -4,8 +4,28 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, Request
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.utils import cached_property
+
+
+def _without_nul(values: MultiDict) -> ImmutableMultiDict:
+    pairs = values.items(multi=True)
+    return ImmutableMultiDict((k.replace("\x00", ""), v.replace("\x00", "")) for k, v in pairs)
+
+
+class CleanRequest(Request):
+    """A request whose form fields and query arguments never contain NUL characters: nobody
+    types them, and PostgreSQL refuses them in text columns (every form would answer 500)."""
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        self.form = _without_nul(self.form)
+
+    @cached_property
+    def args(self) -> ImmutableMultiDict:
+        return _without_nul(super().args)
 
 
 def safe_redirect_target(target: str | None) -> str | None:
@@ -40,6 +60,7 @@ def content_security_policy(storage_origin: str) -> str:
 
 
 def register(app: Flask) -> None:
+    app.request_class = CleanRequest
     # Behind N trusted proxies (a load balancer), take the client's address and scheme from the
     # headers they set: rate limits count per client, not per load balancer. Never trust these
     # headers when nothing in front sets them, or a client could choose its own address.

@@ -6,6 +6,7 @@ by e-mail (outbox) when the entry is invalid or needs clarification.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -22,6 +23,14 @@ from awards.submissions.models import Submission
 from awards.submissions.models import SubmissionStatus as S
 from awards.submissions.workflow import transition
 
+
+def _clean_text(text: str | None) -> str:
+    """What the applicant will read, without control characters other than line ends and tabs
+    (a NUL would break the rule that an invalid entry has a reason; PostgreSQL refuses it)."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
+
+
 MAX_REASON = 5000
 
 
@@ -33,7 +42,7 @@ def mark_valid(submission: Submission, *, actor: User) -> None:
 
 def mark_invalid(submission: Submission, *, actor: User, reason: str) -> None:
     """Declare the entry not valid; the reason is kept and e-mailed to the applicant."""
-    reason = (reason or "").strip()
+    reason = _clean_text(reason)
     if not reason:
         raise DomainError(_("Give the reason: the applicant will read it."), field="reason")
     if len(reason) > MAX_REASON:
@@ -59,7 +68,7 @@ def request_clarification(
     submission: Submission, *, actor: User, message: str, deadline: datetime | None
 ) -> None:
     """Reopen the entry for its applicant with a message and a personal deadline (aware)."""
-    message = (message or "").strip()
+    message = _clean_text(message)
     if not message:
         raise DomainError(
             _("Write what the applicant should clarify or complete."), field="message"

@@ -20,6 +20,10 @@ import puremagic
 HEAD_BYTES = 8192
 MAX_NAME_LENGTH = 120
 MAX_ZIP_ENTRIES = 20_000
+# An Office document unpacks to a few times its size; a zip bomb to thousands of times. Read from
+# the archive's directory only (nothing is unpacked): what the members declare they expand to.
+MAX_UNPACKED_BYTES = 512 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 200
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,10 @@ def _sniff_zip(stream: IO[bytes]) -> Sniffed:
         stream.seek(0)
     if len(infos) > MAX_ZIP_ENTRIES:
         return Sniffed(None, "a zip archive")
+    unpacked = sum(info.file_size for info in infos)
+    packed = sum(info.compress_size for info in infos)
+    if unpacked > MAX_UNPACKED_BYTES or unpacked > MAX_COMPRESSION_RATIO * max(packed, 1024):
+        return Sniffed(None, "an archive that would unpack to " + human_size(unpacked))
     names = {info.filename for info in infos}
     has_macros = any(name.lower().endswith("vbaproject.bin") for name in names)
     if "[Content_Types].xml" in names:

@@ -1,0 +1,140 @@
+# ruff: noqa: F811 (the applicant journey's fixtures are imported by name and used as arguments)
+"""Hostile uploads, beyond tests/submissions/test_attachments.py (executables renamed .pdf,
+macros, sizes, ../ NUL and right-to-left names, downloads' content type and disposition): zip
+bombs dressed as Office files, HTML and SVG with scripts, 500-character names, and a request
+declaring far more than MAX_CONTENT_LENGTH."""
+
+from __future__ import annotations
+
+import io
+import struct
+import urllib.request
+import zipfile
+
+import pytest
+
+from awards.submissions import files
+from tests.submissions.conftest import (  # noqa: F401 (fixtures)
+    JSON,
+    PDF_BYTES,
+    applicant,
+    cycle,
+    draft,
+    office_bytes,
+    organisation,
+    request_ctx,
+    section_of,
+)
+from tests.submissions.test_attachments import attachments_of, upload
+
+
+def zip_bomb_by_ratio() -> bytes:
+    """A valid .docx whose document part is 64 MB of zeros: a few dozen KB on the wire."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", b"\x00" * (64 * 1024 * 1024))
+    return buffer.getvalue()
+
+
+def zip_bomb_by_declaration() -> bytes:
+    """A small .docx whose central directory claims the document unpacks to 4 GB."""
+    data = bytearray(office_bytes("docx"))
+    start = 0
+    while (start := data.find(b"PK\x01\x02", start)) != -1:
+        name_length = struct.unpack_from("<H", data, start + 28)[0]
+        name = bytes(data[start + 46 : start + 46 + name_length])
+        if name == b"word/document.xml":
+            struct.pack_into("<I", data, start + 24, 0xFFFFFFFE)  # uncompressed size
+        start += 4
+    return bytes(data)
+
+
+@pytest.mark.parametrize("payload", [zip_bomb_by_ratio, zip_bomb_by_declaration])
+def test_sniffer_refuses_an_office_file_that_would_unpack_to_gigabytes(payload):
+    sniffed = files.sniff(io.BytesIO(payload()))
+    assert sniffed.kind is None
+    assert sniffed.description.startswith("an archive that would unpack to ")
+
+
+def test_an_ordinary_office_file_still_passes_the_sniffer():
+    assert files.sniff(io.BytesIO(office_bytes("docx"))).kind.key == "docx"
+
+
+def test_zip_bomb_upload_is_refused_with_a_clear_message(client, login_as, applicant, draft, db):
+    login_as(applicant)
+    response = upload(client, draft.id, zip_bomb_by_declaration(), "report.docx", json=True)
+    assert response.status_code == 422
+    answer = str(response.get_json())
+    assert "report.docx is not a file type we accept" in answer
+    assert "its content is an archive that would unpack to 4096.0 MB" in answer
+    assert attachments_of(db, draft.id) == []
+
+
+SCRIPTED = {
+    "html": b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>",
+    "svg": (
+        b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg">'
+        b"<script>alert(document.cookie)</script></svg>"
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(SCRIPTED))
+@pytest.mark.parametrize("name", ["page.{kind}", "report.pdf", "photo.png"])
+def test_html_and_svg_with_script_are_refused_whatever_their_name(
+    client, login_as, applicant, draft, db, kind, name
+):
+    login_as(applicant)
+    filename = name.format(kind=kind)
+    response = upload(client, draft.id, SCRIPTED[kind], filename)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert f"{filename} is not a file type we accept" in page
+    assert "<script>alert" not in page
+    assert attachments_of(db, draft.id) == []
+
+
+def test_a_500_character_name_is_shortened_and_keeps_its_extension(
+    client, login_as, applicant, draft, db
+):
+    login_as(applicant)
+    name = "\u202e" + "plan-" * 100 + ".pdf"
+    assert len(name) > 500
+    assert upload(client, draft.id, PDF_BYTES, name).status_code == 302
+    [attachment] = attachments_of(db, draft.id)
+    assert len(attachment.original_name) <= files.MAX_NAME_LENGTH
+    assert attachment.original_name.endswith(".pdf")
+    assert "\u202e" not in attachment.original_name
+
+
+def test_download_of_a_document_is_an_attachment_with_its_sniffed_type(
+    client, login_as, applicant, draft, db
+):
+    login_as(applicant)
+    upload(client, draft.id, office_bytes("docx"), "<b>notes</b>.docx")
+    [attachment] = attachments_of(db, draft.id)
+    response = client.get(f"/applications/{draft.id}/attachments/{attachment.id}")
+    assert response.status_code == 302
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    with urllib.request.urlopen(response.headers["Location"], timeout=10) as remote:
+        assert remote.headers["Content-Type"] == attachment.content_type
+        assert remote.headers["Content-Disposition"].startswith("attachment;")
+
+
+def test_a_request_declaring_far_more_than_the_limit_is_cut_off_before_reading(
+    app, client, login_as, applicant, draft, db
+):
+    login_as(applicant)
+    declared = app.config["MAX_CONTENT_LENGTH"] * 20
+    body = io.BytesIO(b"--x\r\n")  # the body is never read: only its declared length counts
+    response = client.post(
+        f"/applications/{draft.id}/attachments",
+        input_stream=body,
+        content_type="multipart/form-data; boundary=x",
+        headers=JSON,
+        environ_overrides={"CONTENT_LENGTH": str(declared)},
+    )
+    assert response.status_code == 413
+    assert body.tell() == 0
+    assert attachments_of(db, draft.id) == []
