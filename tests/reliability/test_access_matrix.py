@@ -96,13 +96,26 @@ JUDGE = {
     "judging.declare_conflict": ASSIGNED,
     "judging.autosave": ASSIGNED,
 }
+# Published results are public; the world's cycle is not published, so before publication
+# nobody at all may see them (404 for everyone, staff included: they use the ranking pages).
+UNPUBLISHED_RESULTS = {
+    "results.public_page": NOBODY,
+    "results.public_json": NOBODY,
+}
 # Everything under /secretariat: the secretariat and admins only.
-STAFF_ENDPOINT_PREFIXES = ("cycles.", "rounds_admin.", "screening.", "audit.", "votes.admin_")
+STAFF_ENDPOINT_PREFIXES = (
+    "cycles.",
+    "rounds_admin.",
+    "screening.",
+    "audit.",
+    "votes.admin_",
+    "results.",
+)
 STAFF_EXTRA = {"judging.review_history"}
 
 
 def audience(endpoint: str) -> frozenset[str] | None:
-    for table in (PUBLIC, SIGNED_IN_ONLY, APPLICANT, SHARED_READING, JUDGE):
+    for table in (PUBLIC, SIGNED_IN_ONLY, APPLICANT, SHARED_READING, JUDGE, UNPUBLISHED_RESULTS):
         if endpoint in table:
             return table[endpoint]
     if endpoint in TOKEN_LINKS:
@@ -132,7 +145,9 @@ def url_values(world) -> dict[str, object]:
         "slug": world.cycle_a_slug,
         "number": 1,
         "index": 0,
-        "kind": "criteria",
+        "kind": "reviews",  # an export of a round's reviews (cycles.move is POST-only)
+        "fmt": "csv",
+        "action": "generate",
         "item_id": i["criterion_a"],
         "batch_id": 1,
         "token": "forged-token-0123456789",

@@ -14,6 +14,8 @@ from awards.models import (
     Attachment,
     Conflict,
     ConflictSource,
+    Decision,
+    Outcome,
     PanelMember,
     SubmissionStatus,
     SubmissionVersion,
@@ -149,6 +151,9 @@ def build_world() -> World:
         cycle_id=cycle_a.id, opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=5)
     )
     db.session.add(campaign)
+    # A draft decision, so the secretariat's decision page exists ("deserving": not on the
+    # public vote's ballot).
+    db.session.add(Decision(round_id=r1.id, submission_id=s1.id, outcome=Outcome.DESERVING))
     db.session.commit()
     member = db.session.query(PanelMember).filter_by(round_id=r1.id, user_id=j2.id).one()
 
