@@ -3,6 +3,8 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+LOCALES := zh fr es
+CATALOGS := awards/translations
 
 .PHONY: run test lint format bench install clean translations
 
@@ -36,6 +38,20 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+## Extract every marked string, add new ones to the zh, fr and es catalogs, and compile them.
+## English is the source. Commit the .po and the compiled .mo files (the app reads the .mo).
+translations: $(STAMP)
+	@mkdir -p $(CATALOGS)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --add-location=file --ignore-dirs=".* __pycache__ instance" \
+	  --sort-by-file --project=awards --copyright-holder="Guangzhou Award" \
+	  -o $(CATALOGS)/messages.pot .
+	@for lang in $(LOCALES); do \
+	  test -f $(CATALOGS)/$$lang/LC_MESSAGES/messages.po || \
+	    $(VENV)/bin/pybabel init -i $(CATALOGS)/messages.pot -d $(CATALOGS) -l $$lang; \
+	done
+	$(VENV)/bin/pybabel update -i $(CATALOGS)/messages.pot -d $(CATALOGS)
+	$(VENV)/bin/pybabel compile -d $(CATALOGS) --statistics
 
 bench: $(STAMP)
 	$(PY) -m bench.run

@@ -65,6 +65,9 @@ class Config:
     MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 12)
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # How many proxies (load balancers) stand in front of the app and set X-Forwarded-For:
+    # rate limits and the vote's network prefixes use the client address they pass on.
+    TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
 

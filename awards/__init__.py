@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask, g, request
 
 from config import INSTANCE_DIR, PROJECT_ROOT, Config, config_from_environment
 
@@ -41,13 +41,14 @@ def create_app(
 
     _init_extensions(app)
     _register_blueprints(app)
-    _register_request_boundary(app)
 
     from awards import errors, i18n, security
 
     errors.register(app)
+    # after_request hooks run in reverse order: the headers go on whatever the commit returns.
     security.register(app)
     i18n.register(app)
+    _register_request_boundary(app)
 
     from awards.cli import awards_cli
 
@@ -77,14 +78,25 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_request_boundary(app: Flask) -> None:
     """One commit per request, at the boundary; anything that fails rolls back."""
+    from sqlalchemy.exc import OperationalError
+
     from awards.extensions import db
 
     @app.after_request
     def commit_session(response):
-        if response.status_code < 400 or g.get("commit_despite_error"):
-            db.session.commit()
-        else:
+        if response.status_code >= 400 and not g.get("commit_despite_error"):
             db.session.rollback()
+            return response
+        try:
+            db.session.commit()
+        except OperationalError:
+            # The database went away at the very end: nothing was stored, and the user must
+            # not be told that it was.
+            db.session.rollback()
+            app.logger.exception("commit failed on %s %s", request.method, request.path)
+            from awards.errors import render_error
+
+            return app.make_response(render_error(503))
         return response
 
     @app.teardown_request

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 
@@ -50,6 +51,12 @@ ERROR_HELP = {
 }
 
 
+CSRF_HELP = _l(
+    "The form could not be accepted: it has expired or was not sent from this site. "
+    "Please reload the page and try again."
+)
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
@@ -64,6 +71,10 @@ def render_error(code: int, description: str | None = None):
 
 def register(app: Flask) -> None:
     from awards.extensions import db
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf(exc: CSRFError):
+        return render_error(400, CSRF_HELP)
 
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException):

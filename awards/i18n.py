@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
 
 from babel.dates import format_datetime as babel_format
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_datetime, format_number, get_locale, get_timezone
 from flask_login import current_user
 
+from awards.accounts.models import ROLE_LABELS, Role
 from awards.accounts.regions import country_name
 from awards.extensions import babel
 
 
 def select_locale() -> str:
-    languages = list(current_app.config["LANGUAGES"])
-    if not has_request_context():  # the worker, CLI commands, services called by benchmarks
+    if not has_request_context():  # the worker and the CLI: mail passes its locale explicitly
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    languages = list(current_app.config["LANGUAGES"])
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     if session.get("locale") in languages:
@@ -28,11 +30,27 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str | None:
+    """The viewer's own choice (account settings), else the zone their browser reported."""
     if not has_request_context():
         return None
     if current_user and current_user.is_authenticated and current_user.timezone:
         return current_user.timezone
     return session.get("timezone")
+
+
+def is_timezone(name: str) -> bool:
+    return name in _timezones()
+
+
+@cache
+def _timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def timezone_is_known() -> bool:
+    """False until the viewer chose a zone or their browser told us (see static/js/timezone.js);
+    until then times show in UTC, and say so."""
+    return select_timezone() is not None
 
 
 def in_zone(value: datetime | None, zone_name: str, fmt: str = "medium") -> str:
@@ -61,3 +79,5 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["format_number"] = format_number
     app.jinja_env.globals["viewer_timezone"] = lambda: str(get_timezone())
+    app.jinja_env.globals["timezone_is_known"] = timezone_is_known
+    app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS[Role(role)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-PERIODIC_JOBS: list[Callable[[], None]] = []
+from awards.judging.reminders import run_round_reminders
 
 
 def finalise_due_votes() -> None:
@@ -14,4 +14,7 @@ def finalise_due_votes() -> None:
     finalise()
 
 
-PERIODIC_JOBS.append(finalise_due_votes)
+PERIODIC_JOBS: list[Callable[[], None]] = [
+    run_round_reminders,  # reminders before rounds close; "all reviews are in" notices
+    finalise_due_votes,
+]

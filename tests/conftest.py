@@ -3,13 +3,15 @@ SeaweedFS for attachments and a real SMTP server for mail."""
 
 from __future__ import annotations
 
+import contextvars
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from flask import g, has_app_context
+from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, make_url, text
 
@@ -69,21 +71,38 @@ def app_overrides(database_url: str, seaweed: SeaweedFS, smtp_server: SMTPSink) 
     }
 
 
-class FreshRequestClient(FlaskClient):
-    """Test requests run inside the test's own app context (Flask pushes no new one while one
-    is active), so `g` would carry Flask-Login's cached user and other per-request values from
-    one request into the next. Start each request with an empty `g`, as in production."""
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets a fresh app context, as in production.
+
+    The suite keeps an app context open for the whole test (for factories and queries), and
+    Flask reuses an open context for requests: `g` (Flask-Login's user, Flask-Babel's locale)
+    and the database session would leak from one request into the next. Here each request is
+    isolated, and the test's own session re-reads what the request committed.
+    """
 
     def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
         if has_app_context():
-            g.__dict__.clear()
-        return super().open(*args, **kwargs)
+            _db.session.expire_all()
+        return response
+
+    @contextmanager
+    def session_transaction(self, *args, **kwargs):
+        # Flask opens the session in a throw-away request context whose teardown would close
+        # the test's database session; it gets a context of its own too.
+        isolated = contextvars.Context()
+        transaction = super().session_transaction(*args, **kwargs)
+        session = isolated.run(transaction.__enter__)
+        try:
+            yield session
+        finally:
+            isolated.run(transaction.__exit__, None, None, None)
 
 
 @pytest.fixture(scope="session")
 def app(database_url, seaweed, smtp_server):
     app = create_app(TestConfig, app_overrides(database_url, seaweed, smtp_server))
-    app.test_client_class = FreshRequestClient
+    app.test_client_class = IsolatedClient
     with app.app_context():
         _db.create_all()
         app.extensions["awards_storage"].ensure_bucket()
@@ -127,7 +146,7 @@ def db(app):
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    return app.test_client()  # an IsolatedClient (see `app`)
 
 
 @pytest.fixture

@@ -12,16 +12,23 @@ from factory.alchemy import SQLAlchemyModelFactory
 from awards.db import utcnow
 from awards.extensions import db
 from awards.models import (
+    Assignment,
+    AssignmentStatus,
     Criterion,
     Cycle,
     Domain,
     FormSection,
     GovernmentLevel,
     Organisation,
+    PanelMember,
+    Review,
+    ReviewStatus,
     Role,
     Round,
     RoundKind,
+    Score,
     Submission,
+    SubmissionStatus,
     User,
 )
 
@@ -155,16 +162,9 @@ class SubmissionFactory(BaseFactory):
 # --- judging: panels, assignments, reviews, scores, conflicts (judges helper) ---
 
 from awards.models import (  # noqa: E402
-    Assignment,
-    AssignmentStatus,
     Conflict,
     ConflictSource,
-    PanelMember,
-    Review,
-    ReviewStatus,
     RoundStatus,
-    Score,
-    SubmissionStatus,
 )
 
 
@@ -255,3 +255,45 @@ class ConflictFactory(BaseFactory):
     submission = factory.SubFactory(EligibleSubmissionFactory)
     source = ConflictSource.SECRETARIAT
     reason = "Advised this city in the past two years."
+
+
+# --- secretariat: entries past submission, reviews ---------------------------------------
+
+
+class SubmittedEntryFactory(SubmissionFactory):
+    """An entry as the secretariat sees it: submitted once, with a reference code."""
+
+    status = SubmissionStatus.SUBMITTED
+    reference_code = factory.Sequence(lambda n: f"GZT-{n + 1:04d}")
+    submitted_at = factory.LazyFunction(utcnow)
+    first_submitted_at = factory.LazyFunction(utcnow)
+
+
+class ValidEntryFactory(SubmittedEntryFactory):
+    status = SubmissionStatus.VALID
+
+
+def make_review(assignment, *, submitted: bool = True, scores: dict | None = None):
+    """A review of an assignment, with a score per criterion of its round (`scores` maps a
+    criterion to a value; default: the middle of each scale)."""
+    review = Review(
+        round_id=assignment.round_id,
+        judge_id=assignment.judge_id,
+        submission_id=assignment.submission_id,
+        assignment_id=assignment.id,
+        status=ReviewStatus.SUBMITTED if submitted else ReviewStatus.DRAFT,
+        submitted_at=utcnow() if submitted else None,
+    )
+    for criterion in assignment.round.criteria:
+        value = (scores or {}).get(criterion, (criterion.scale_min + criterion.scale_max) // 2)
+        review.scores.append(
+            Score(
+                criterion_id=criterion.id,
+                scale_min=criterion.scale_min,
+                scale_max=criterion.scale_max,
+                value=value,
+            )
+        )
+    db.session.add(review)
+    db.session.commit()
+    return review

@@ -26,6 +26,12 @@ from awards.accounts.models import GovernmentLevel
 from awards.accounts.regions import country_choices, is_country_code
 from awards.accounts.services import MIN_PASSWORD_LENGTH
 
+
+def strip(value):
+    """Pasted addresses and names often carry stray spaces; they are never meant."""
+    return value.strip() if isinstance(value, str) else value
+
+
 EMAIL_VALIDATORS = [
     DataRequired(message=_l("Enter your e-mail address.")),
     Email(message=_l("Enter an e-mail address like name@city.gov."), check_deliverability=False),
@@ -47,10 +53,12 @@ def _password_validators():
 class RegistrationForm(FlaskForm):
     name = StringField(
         _l("Your full name"),
+        filters=[strip],
         validators=[DataRequired(message=_l("Enter your name.")), Length(max=200)],
     )
     email = EmailField(
         _l("Work e-mail address"),
+        filters=[strip],
         validators=EMAIL_VALIDATORS,
         description=_l("We send a confirmation link to this address."),
     )
@@ -69,7 +77,7 @@ class RegistrationForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=EMAIL_VALIDATORS)
+    email = EmailField(_l("E-mail address"), filters=[strip], validators=EMAIL_VALIDATORS)
     password = PasswordField(
         _l("Password"), validators=[DataRequired(message=_l("Enter your password."))]
     )
@@ -78,11 +86,11 @@ class LoginForm(FlaskForm):
 
 
 class ResendVerificationForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=EMAIL_VALIDATORS)
+    email = EmailField(_l("E-mail address"), filters=[strip], validators=EMAIL_VALIDATORS)
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=EMAIL_VALIDATORS)
+    email = EmailField(_l("E-mail address"), filters=[strip], validators=EMAIL_VALIDATORS)
 
 
 class ResetPasswordForm(FlaskForm):
@@ -99,6 +107,7 @@ class ResetPasswordForm(FlaskForm):
 class AcceptInvitationForm(ResetPasswordForm):
     name = StringField(
         _l("Your full name"),
+        filters=[strip],
         validators=[DataRequired(message=_l("Enter your name.")), Length(max=200)],
     )
 
@@ -106,6 +115,7 @@ class AcceptInvitationForm(ResetPasswordForm):
 class OrganisationForm(FlaskForm):
     name = StringField(
         _l("Name of the city or regional government"),
+        filters=[strip],
         validators=[DataRequired(message=_l("Enter the name.")), Length(max=200)],
         description=_l("For example: City of Bogotá, or Guangdong Provincial Government."),
     )
@@ -119,7 +129,9 @@ class OrganisationForm(FlaskForm):
         ],
     )
     country_code = SelectField(
-        _l("Country"), validators=[DataRequired(message=_l("Choose the country."))]
+        _l("Country"),
+        validators=[DataRequired(message=_l("Choose the country."))],
+        validate_choice=False,  # validate_country_code says it in our words
     )
     city = StringField(_l("City"), validators=[Optional(), Length(max=200)])
     population = IntegerField(
@@ -144,13 +156,18 @@ class OrganisationForm(FlaskForm):
 
 
 class InviteColleagueForm(FlaskForm):
-    name = StringField(_l("Colleague's name"), validators=[Optional(), Length(max=200)])
-    email = EmailField(_l("Colleague's e-mail address"), validators=EMAIL_VALIDATORS)
+    name = StringField(
+        _l("Colleague's name"), filters=[strip], validators=[Optional(), Length(max=200)]
+    )
+    email = EmailField(
+        _l("Colleague's e-mail address"), filters=[strip], validators=EMAIL_VALIDATORS
+    )
 
 
 class ProfileForm(FlaskForm):
     name = StringField(
         _l("Your full name"),
+        filters=[strip],
         validators=[DataRequired(message=_l("Enter your name.")), Length(max=200)],
     )
     locale = SelectField(_l("Language"))

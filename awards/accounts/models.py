@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -18,6 +19,15 @@ class Role(StrEnum):
     JUDGE = "judge"
     SECRETARIAT = "secretariat"
     ADMIN = "admin"
+
+
+# How a role is named to people, in their language.
+ROLE_LABELS = {
+    Role.APPLICANT: _l("applicant"),
+    Role.JUDGE: _l("judge"),
+    Role.SECRETARIAT: _l("member of the secretariat"),
+    Role.ADMIN: _l("administrator"),
+}
 
 
 class GovernmentLevel(StrEnum):
@@ -89,6 +99,13 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login: a deactivated account cannot sign in
         return self.is_active_account
+
+    def get_id(self) -> str:
+        """What the session and the remember cookie keep: the id and a fingerprint of the
+        password, so that changing the password signs out every other session."""
+        from awards.accounts.tokens import password_fingerprint
+
+        return f"{self.id}:{password_fingerprint(self.password_hash)}"
 
     @property
     def is_verified(self) -> bool:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import secrets
 from datetime import timedelta
+from functools import cache
+from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -44,6 +48,18 @@ def check_password(user: User, password: str) -> bool:
     return True
 
 
+@cache
+def _dummy_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def _spend_a_verification(password: str) -> None:
+    """Take as long as checking a real account's password, so that the delay of the answer does
+    not tell which addresses have an account."""
+    with contextlib.suppress(VerificationError):
+        _hasher.verify(_dummy_hash(), password)
+
+
 def validate_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise DomainError(
@@ -56,7 +72,13 @@ def find_user_by_email(email: str) -> User | None:
 
 
 def _absolute(endpoint: str, **values) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+    """A link for an e-mail, on the public BASE_URL (never the request's Host header, which a
+    client chooses). Works outside requests too: the CLI and the worker send invitations."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path.rstrip("/") or "/", url_scheme=base.scheme
+    )
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def create_user(
@@ -128,6 +150,8 @@ def authenticate(email: str, password: str) -> User:
     """Return the user for these credentials, or raise one message for every kind of failure
     (so the form does not reveal which addresses have accounts)."""
     user = find_user_by_email(email)
+    if user is None:
+        _spend_a_verification(password)
     if user is None or not check_password(user, password):
         raise DomainError(_("The e-mail address or the password is not right."), field="password")
     if not user.is_active:

@@ -6,8 +6,10 @@ import hashlib
 from typing import Any
 
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
+from awards.db import utcnow
 from awards.errors import DomainError
 
 PURPOSE_MAX_AGE = {
@@ -26,8 +28,18 @@ class ExpiredToken(InvalidToken):
     """The signature is good but the link is older than its purpose's max age."""
 
 
+class _AppClockSigner(TimestampSigner):
+    """Stamps and ages tokens with the app's own clock (`utcnow`), so a link expires on the same
+    clock as everything else, and a test that freezes the clock sees it expire."""
+
+    def get_timestamp(self) -> int:
+        return int(utcnow().timestamp())
+
+
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"awards-{purpose}")
+    return URLSafeTimedSerializer(
+        current_app.config["SECRET_KEY"], salt=f"awards-{purpose}", signer=_AppClockSigner
+    )
 
 
 def make_token(purpose: str, payload: dict[str, Any]) -> str:
@@ -40,11 +52,14 @@ def read_token(purpose: str, token: str) -> dict[str, Any]:
         return _serializer(purpose).loads(token, max_age=max_age)
     except SignatureExpired as exc:
         raise ExpiredToken(
-            "This link has expired. Please ask for a new one.", field="token"
+            _("This link has expired. Please ask for a new one."), field="token"
         ) from exc
     except BadSignature as exc:
         raise InvalidToken(
-            "This link is not valid. Please use the latest link we sent you, or ask for a new one.",
+            _(
+                "This link is not valid. Please use the latest link we sent you, "
+                "or ask for a new one."
+            ),
             field="token",
         ) from exc
 

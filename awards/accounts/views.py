@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -30,6 +40,8 @@ from awards.accounts.permissions import (
 from awards.errors import DomainError
 from awards.extensions import limiter, login_manager
 from awards.forms import attach_error
+from awards.i18n import is_timezone
+from awards.security import safe_redirect_target
 
 bp = Blueprint("accounts", __name__)
 
@@ -38,16 +50,17 @@ login_manager.login_message_category = "info"
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
+def load_user(session_id: str) -> User | None:
+    """The user of a session or remember cookie (see `User.get_id`): a session started before
+    the password changed (the fingerprint differs) is over."""
+    from awards.accounts.tokens import password_fingerprint
     from awards.extensions import db
 
-    return db.session.get(User, int(user_id))
-
-
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
+    user_id, _, fingerprint = session_id.partition(":")
+    user = db.session.get(User, int(user_id))
+    if user is None or (fingerprint and fingerprint != password_fingerprint(user.password_hash)):
+        return None
+    return user
 
 
 def _login_limit() -> str:
@@ -55,7 +68,11 @@ def _login_limit() -> str:
 
 
 def _submitted_email() -> str:
-    return "login-account:" + request.form.get("email", "").strip().lower()
+    return request.form.get("email", "").strip().lower()
+
+
+def _login_account_key() -> str:
+    return "login-account:" + _submitted_email()
 
 
 def _failed(response) -> bool:
@@ -74,7 +91,8 @@ def register():
                 email=form.email.data,
                 name=form.name.data,
                 password=form.password.data,
-                locale=request.accept_languages.best_match(current_app.config["LANGUAGES"]),
+                # The language the page is shown in: the visitor's pick, else the browser's.
+                locale=str(get_locale()),
             )
         except DomainError as exc:
             attach_error(form, exc)
@@ -109,7 +127,7 @@ def verify_email(token: str):
 
 @bp.post("/verify/resend")
 @public
-@limiter.limit("5 per hour", key_func=lambda: "verify:" + request.form.get("email", "").lower())
+@limiter.limit("5 per hour", key_func=lambda: "verify:" + _submitted_email())
 def resend_verification():
     form = ResendVerificationForm()
     if form.validate_on_submit():
@@ -123,7 +141,7 @@ def resend_verification():
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_login_limit, methods=["POST"], key_func=_submitted_email, deduct_when=_failed)
+@limiter.limit(_login_limit, methods=["POST"], key_func=_login_account_key, deduct_when=_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
@@ -135,7 +153,9 @@ def login():
             attach_error(form, exc)
         else:
             login_user(user, remember=form.remember.data)
-            return redirect(_safe_next(form.next.data) or url_for(home_endpoint_for(user)))
+            return redirect(
+                safe_redirect_target(form.next.data) or url_for(home_endpoint_for(user))
+            )
     status = 401 if form.errors or form.form_errors else 200
     return render_template("accounts/login.html", form=form), status
 
@@ -151,6 +171,7 @@ def logout():
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @public
 @limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit("5 per hour", methods=["POST"], key_func=lambda: "reset:" + _submitted_email())
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -196,8 +217,6 @@ def accept_invitation(token: str):
         return render_template(
             "accounts/token_problem.html", message=exc.message, form=ResendVerificationForm()
         ), 400
-    if current_user.is_authenticated:
-        logout_user()
     form = AcceptInvitationForm(name=invitation.name)
     if form.validate_on_submit():
         try:
@@ -230,6 +249,18 @@ def profile():
         flash(_("Your settings are saved."), "success")
         return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form), (422 if form.errors else 200)
+
+
+@bp.post("/account/timezone")
+@public
+def set_browser_timezone():
+    """The browser reports its time zone once (static/js/timezone.js); times then show in it.
+    A zone chosen in the account settings wins over this."""
+    zone = request.form.get("timezone", "")
+    if not is_timezone(zone):
+        return "", 400
+    session["timezone"] = zone
+    return "", 204
 
 
 @bp.route("/organisation/new", methods=["GET", "POST"])

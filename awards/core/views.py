@@ -23,6 +23,7 @@ from sqlalchemy import text
 from awards.accounts.models import Role
 from awards.accounts.permissions import public
 from awards.extensions import db, limiter
+from awards.security import safe_redirect_target
 from awards.storage import StorageError, get_storage
 
 bp = Blueprint("core", __name__)
@@ -51,13 +52,19 @@ NAV_ITEMS: dict[Role, list[tuple[str, Any]]] = {
     ],
     Role.SECRETARIAT: [
         ("cycles.index", _l("Cycles")),
+        ("screening.index", _l("Screening")),
+        ("cycles.people_index", _l("Judges")),
         ("results.index", _l("Results")),
         ("votes.admin_index", _l("Public vote")),
+        ("audit.index", _l("Audit trail")),
     ],
     Role.ADMIN: [
         ("cycles.index", _l("Cycles")),
+        ("screening.index", _l("Screening")),
+        ("cycles.people_index", _l("Judges")),
         ("results.index", _l("Results")),
         ("votes.admin_index", _l("Public vote")),
+        ("audit.index", _l("Audit trail")),
     ],
 }
 
@@ -115,5 +122,4 @@ def set_language():
         session["locale"] = locale
         if current_user.is_authenticated:
             current_user.locale = locale
-    target = request.form.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+    return redirect(safe_redirect_target(request.form.get("next")) or "/")

@@ -12,14 +12,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from awards.core.models import AuditEvent
-from awards.cycles.models import Cycle, PanelMember, Round, RoundStatus
+from awards.cycles.fields import SUBMISSION_BLIND_FIELDS, section_blind_key
+from awards.cycles.models import PanelMember, Round, RoundStatus
 from awards.extensions import db
 from awards.judging.models import (
     Assignment,
@@ -31,33 +31,10 @@ from awards.judging.models import (
 )
 from awards.submissions.models import Attachment, Submission, SubmissionStatus
 
-# Step-1 fields the secretariat can hide from judges (Round.blind_fields holds these keys and
-# the keys of step-2 sections). The labels tell the judge what was hidden.
-BLINDABLE_FIELDS: dict[str, Any] = {
-    "organisation": _l("Applying government and its website"),
-    "city": _l("City"),
-    "country": _l("Country"),
-    "region": _l("World region"),
-    "population": _l("Population"),
-    "contacts": _l("Contact persons"),
-    "partners": _l("Partners"),
-    "umbrella_programme": _l("Umbrella programme"),
-    "video_links": _l("Video links"),
-    "attachments": _l("Attachments"),
-}
-
 # Rounds whose entries an assigned judge may open: read-write while open, read-only once closed.
 VISIBLE_ROUND_STATUSES = (RoundStatus.OPEN, RoundStatus.CLOSED)
 
 INLINE_KINDS = frozenset({"pdf", "jpeg", "jpg", "png", "gif", "webp"})
-
-
-def blindable_choices(cycle: Cycle) -> list[tuple[str, str]]:
-    """(key, label) pairs for a round's "hide from judges" setting: step-1 fields, then the
-    cycle's step-2 sections."""
-    choices = [(key, str(label)) for key, label in BLINDABLE_FIELDS.items()]
-    choices += [(section.key, section.title) for section in cycle.sections]
-    return choices
 
 
 # --- order --------------------------------------------------------------------------------------
@@ -394,11 +371,11 @@ def visible_entry(submission: Submission, round_: Round) -> EntryView:
         ]
     answers = {a.section_id: a.body for a in submission.answers}
     for section in submission.cycle.sections:
-        if section.key in blind:
+        if section_blind_key(section.key) in blind:
             continue
         view.sections.append(EntrySection(section.key, section.title, answers.get(section.id, "")))
-    view.hidden = [str(BLINDABLE_FIELDS[key]) for key in BLINDABLE_FIELDS if key in blind] + [
-        s.title for s in submission.cycle.sections if s.key in blind
+    view.hidden = [str(label) for key, label in SUBMISSION_BLIND_FIELDS if key in blind] + [
+        s.title for s in submission.cycle.sections if section_blind_key(s.key) in blind
     ]
     return view
 

@@ -106,7 +106,7 @@ def test_entry_page_hides_the_rounds_blind_fields(client, login_as, db, storage)
             "country",
             "contacts",
             "partners",
-            "innovation",
+            "section:innovation",
             "attachments",
         ]
     )

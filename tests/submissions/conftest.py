@@ -3,15 +3,12 @@ and helpers that fill in an application completely."""
 
 from __future__ import annotations
 
-import contextvars
 import io
 import zipfile
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from flask import has_app_context
-from flask.testing import FlaskClient
 from sqlalchemy import event, select
 
 from awards.db import utcnow
@@ -43,37 +40,6 @@ def office_bytes(kind: str = "docx", *, macros: bool = False) -> bytes:
         if macros:
             archive.writestr("word/vbaProject.bin", b"\x00" * 64)
     return buffer.getvalue()
-
-
-class IsolatedClient(FlaskClient):
-    """A test client whose every request runs in an app context of its own, as in production.
-
-    The suite keeps an app context open for the whole test; Flask would reuse it for the
-    client's requests, sharing `g` (Flask-Login caches the user there) and the database session
-    (which each request removes at its end). Here each request is isolated, and the test's
-    session re-reads what the request committed.
-    """
-
-    def open(self, *args, **kwargs):
-        response = contextvars.Context().run(super().open, *args, **kwargs)
-        if has_app_context():
-            _db.session.expire_all()
-        return response
-
-    @contextmanager
-    def session_transaction(self, *args, **kwargs):
-        isolated = contextvars.Context()
-        transaction = super().session_transaction(*args, **kwargs)
-        session = isolated.run(transaction.__enter__)
-        try:
-            yield session
-        finally:
-            isolated.run(transaction.__exit__, None, None, None)
-
-
-@pytest.fixture
-def client(app):
-    return IsolatedClient(app, app.response_class, use_cookies=True)
 
 
 @pytest.fixture(autouse=True)

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from awards.db import frozen_clock, utcnow
 from awards.models import Cycle, OutboxMessage, Submission, SubmissionStatus, SubmissionVersion
 from awards.submissions import services
+from tests.conftest import IsolatedClient
 from tests.submissions.conftest import (
     JSON,
-    IsolatedClient,
     answer_of,
     basic_form,
     complete,

@@ -8,13 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import pytest
-from flask import has_app_context
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from awards.core.models import OutboxMessage
 from awards.db import utcnow
-from awards.extensions import db as _db
 from awards.models import (
     Decision,
     Outcome,
@@ -34,23 +31,6 @@ CITIES = [
 ]
 
 VOTER_IP = "198.51.100.23"
-
-
-class IsolatedClient(FlaskClient):
-    """Each request runs in an app context of its own, as in production (Flask would otherwise
-    reuse the test's open app context, sharing `g` and the database session with the test).
-    The test's session then re-reads what the request committed."""
-
-    def open(self, *args, **kwargs):
-        response = contextvars.Context().run(super().open, *args, **kwargs)
-        if has_app_context():
-            _db.session.expire_all()
-        return response
-
-
-@pytest.fixture
-def client(app):
-    return IsolatedClient(app, app.response_class, use_cookies=True)
 
 
 @pytest.fixture

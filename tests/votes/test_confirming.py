@@ -12,7 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from awards.db import frozen_clock, utcnow
 from awards.models import Vote, VoteStatus
 from awards.votes import queries
-from tests.votes.conftest import IsolatedClient, cast, confirm, last_token, votes
+from tests.conftest import IsolatedClient
+from tests.votes.conftest import cast, confirm, last_token, votes
 
 
 def test_link_shows_a_button_and_only_the_post_confirms(client, db, ballot):
@@ -79,6 +80,9 @@ def test_link_of_another_purpose_is_refused(client, db, ballot):
 
 
 def test_confirmation_after_closing_does_not_count(client, db, ballot):
+    # The vote closes within the link's lifetime, so it is the closing that refuses it.
+    ballot.campaign.closes_at = utcnow() + timedelta(hours=1)
+    db.session.commit()
     cast(client, ballot, ballot.entries[0], "late.confirm@example.org")
     token = last_token(db)
     with frozen_clock(ballot.campaign.closes_at + timedelta(seconds=1)):

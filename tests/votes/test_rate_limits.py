@@ -13,8 +13,8 @@ from awards.extensions import db as _db
 from awards.extensions import limiter
 from awards.votes import services
 from config import TestConfig
-from tests.conftest import app_overrides
-from tests.votes.conftest import IsolatedClient, cast, confirm, votes
+from tests.conftest import IsolatedClient, app_overrides
+from tests.votes.conftest import cast, confirm, votes
 
 FLOOD_MESSAGE = "Too many votes came from your network or for this e-mail address"
 
