@@ -61,6 +61,7 @@ def world(db):
     user = UserFactory()
     judges = [JudgeFactory() for _ in range(3)]
     round_ = RoundFactory(cycle=cycle)
+    later_rounds = [RoundFactory(cycle=cycle, position=position) for position in (2, 3)]
     submissions = [SubmissionFactory(cycle=cycle, organisation=organisation) for _ in range(3)]
     assignments = [
         Assignment(round=round_, judge=judge, submission=submissions[0]) for judge in judges
@@ -92,6 +93,7 @@ def world(db):
         user=user.id,
         judges=[j.id for j in judges],
         round=round_.id,
+        later_rounds=[r.id for r in later_rounds],
         submissions=[s.id for s in submissions],
         assignments=[a.id for a in assignments],
         review=review.id,
@@ -255,8 +257,19 @@ VALID_ROWS = {
         "round_id": w.round,
         "submission_id": w.submissions[n],
         "outcome": "shortlisted",
+        "preselected_outcome": "shortlisted",
+        "reason": "",
         "status": "draft",
         "decided_by_id": w.user,
+    },
+    "ranking_settings": lambda w, n: {
+        "round_id": w.later_rounds[n - 1],
+        "rank_by": "corrected_mean",
+        "tie_break": ["median", "n_reviews"],
+        "disagreement_threshold": Decimal("15"),
+        "updated_by_id": w.user,
+        "created_at": NOW,
+        "updated_at": NOW,
     },
     "vote_campaigns": lambda w, n: {
         "cycle_id": w.extra_cycles[n - 1],
@@ -342,7 +355,16 @@ CHECK_CASES = {
     "ck_reviews_lock_version_positive": {"lock_version": 0},
     "ck_reviews_review_status": {"status": raw("lost")},
     "ck_scores_value_in_scale": {"value": 11},
-    "ck_decisions_outcome": {"outcome": raw("champion")},
+    "ck_decisions_outcome": {"outcome": raw("champion"), "reason": "Hand change"},
+    "ck_decisions_preselected_outcome": {
+        "preselected_outcome": raw("champion"),
+        "reason": "Hand change",
+    },
+    "ck_decisions_hand_change_has_reason": {"outcome": "deserving"},
+    "ck_decisions_released_has_time": {"status": "released"},
+    "ck_ranking_settings_rank_by": {"rank_by": raw("loudest")},
+    "ck_ranking_settings_rank_by_is_a_score": {"rank_by": "n_reviews"},
+    "ck_ranking_settings_threshold_on_scale": {"disagreement_threshold": Decimal("150")},
     "ck_decisions_decision_status": {"status": raw("leaked")},
     "ck_frozen_rankings_rank_positive": {"rank": 0},
     "ck_vote_campaigns_opens_before_closes": {"closes_at": NOW},
