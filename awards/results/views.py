@@ -468,5 +468,5 @@ def public_json(slug: str):
         ),
     }
     response = jsonify(body)
-    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Cache-Control"] = "public, max-age=60"
     return response

@@ -1,8 +1,8 @@
 """Initial schema: accounts, cycles, submissions, judging, results, audit, outbox
 
-Revision ID: 535c571d96c1
+Revision ID: 71e45bee0e5a
 Revises: 
-Create Date: 2026-11-28 17:31:50.088748
+Create Date: 2026-11-28 18:08:57.588397
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '535c571d96c1'
+revision = '71e45bee0e5a'
 down_revision = None
 branch_labels = None
 depends_on = None
