@@ -194,3 +194,40 @@ def test_save_section_refuses_a_section_of_another_cycle(draft, applicant):
     foreign = CycleFactory().sections[0]
     with pytest.raises(DomainError, match="not part of the application"):
         services.save_section(draft, foreign, body="x", expected_version=1, actor=applicant)
+
+
+def test_two_members_saving_one_section_at_the_same_moment_lose_nothing(
+    app, applicant, colleague, draft, db
+):
+    """Both saves start from version 1 at the same instant: exactly one is stored, whole, and
+    the other is told (409) with its text handed back."""
+    import threading
+
+    from tests.conftest import IsolatedClient, login
+
+    section = section_of(draft, "outcomes")
+    texts = {applicant.id: "Ana: ridership doubled.", colleague.id: "Carlos: 40% more cyclists."}
+    clients = {}
+    for user in (applicant, colleague):
+        clients[user.id] = IsolatedClient(app, app.response_class, use_cookies=True)
+        login(clients[user.id], user)
+    barrier = threading.Barrier(2)
+    answers: dict[int, object] = {}
+
+    def save(user_id):
+        barrier.wait()
+        answers[user_id] = post_section(clients[user_id], draft.id, section, texts[user_id], 1)
+
+    threads = [threading.Thread(target=save, args=(user_id,)) for user_id in texts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(a.status_code for a in answers.values()) == [200, 409]
+    winner = next(uid for uid, a in answers.items() if a.status_code == 200)
+    loser = next(uid for uid, a in answers.items() if a.status_code == 409)
+    assert answers[loser].get_json()["your_text"] == texts[loser]
+    db.session.expire_all()
+    stored = answer_of(draft.id, section.id)
+    assert stored.body == texts[winner]
+    assert stored.version == 2
