@@ -65,7 +65,7 @@ def render_error(code: int, description: str | None = None):
     title = ERROR_TITLES.get(code, ERROR_TITLES[500])
     help_text = description or ERROR_HELP.get(code, ERROR_HELP[500])
     if _wants_json():
-        return jsonify({"error": str(title), "status": code}), code
+        return jsonify({"error": str(title), "message": str(help_text), "status": code}), code
     return render_template("errors/error.html", code=code, title=title, help_text=help_text), code
 
 

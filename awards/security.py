@@ -5,7 +5,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Flask, Request
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
+from werkzeug.exceptions import BadRequest, ClientDisconnected
+from werkzeug.formparser import FormDataParser
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.utils import cached_property
 
@@ -15,12 +18,43 @@ def _without_nul(values: MultiDict) -> ImmutableMultiDict:
     return ImmutableMultiDict((k.replace("\x00", ""), v.replace("\x00", "")) for k, v in pairs)
 
 
+class IncompleteBody(BadRequest):
+    """The body ended before the form it carries did: its length and content disagree."""
+
+    awards_message = True  # the error page shows this description, not a generic one
+    description = _l(
+        "Nothing was saved from this upload: it did not arrive complete (the connection may "
+        "have been interrupted). Your draft is unchanged. Please try again."
+    )
+
+
+class StrictFormDataParser(FormDataParser):
+    """Werkzeug's parser is silent by default: a multipart body cut short, with no closing
+    boundary, becomes an empty form, which pages would answer with "choose a file". Raising
+    lets the request say what really happened."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs["silent"] = False
+        super().__init__(*args, **kwargs)
+
+
 class CleanRequest(Request):
-    """A request whose form fields and query arguments never contain NUL characters: nobody
-    types them, and PostgreSQL refuses them in text columns (every form would answer 500)."""
+    """A request whose form fields and query arguments never contain NUL characters (nobody
+    types them, and PostgreSQL refuses them in text columns: every form would answer 500), and
+    whose form is either complete or refused with IncompleteBody."""
+
+    form_data_parser_class = StrictFormDataParser
 
     def _load_form_data(self) -> None:
-        super()._load_form_data()
+        if "form" in self.__dict__:
+            return
+        try:
+            super()._load_form_data()
+        except (ValueError, ClientDisconnected) as exc:
+            # A body shorter than its Content-Length (the client stopped sending) or longer
+            # (the server stopped reading at the declared length, before the closing boundary).
+            self.__dict__["form"] = self.__dict__["files"] = self.parameter_storage_class()
+            raise IncompleteBody() from exc
         self.form = _without_nul(self.form)
 
     @cached_property

@@ -121,7 +121,11 @@ def test_unknown_page_gets_own_404_page(client):
 def test_unknown_api_path_gets_a_json_error(client):
     response = client.get("/api/nothing")
     assert response.status_code == 404
-    assert response.get_json() == {"error": "Page not found", "status": 404}
+    assert response.get_json() == {
+        "error": "Page not found",
+        "message": "The address may be mistyped, or the page no longer exists.",
+        "status": 404,
+    }
 
 
 def test_page_of_another_role_gets_own_403_page(client, login_as, db):

@@ -2,16 +2,20 @@
 """Hostile uploads, beyond tests/submissions/test_attachments.py (executables renamed .pdf,
 macros, sizes, ../ NUL and right-to-left names, downloads' content type and disposition): zip
 bombs dressed as Office files, HTML and SVG with scripts, 500-character names, and a request
-declaring far more than MAX_CONTENT_LENGTH."""
+declaring far more than MAX_CONTENT_LENGTH, and bodies whose Content-Length disagrees with what
+is sent."""
 
 from __future__ import annotations
 
 import io
+import socket
 import struct
+import threading
 import urllib.request
 import zipfile
 
 import pytest
+from werkzeug.serving import make_server
 
 from awards.submissions import files
 from tests.submissions.conftest import (  # noqa: F401 (fixtures)
@@ -25,7 +29,12 @@ from tests.submissions.conftest import (  # noqa: F401 (fixtures)
     request_ctx,
     section_of,
 )
-from tests.submissions.test_attachments import attachments_of, upload
+from tests.submissions.test_attachments import (  # noqa: F401 (fixtures)
+    assert_text_intact,
+    attachments_of,
+    upload,
+    with_text,
+)
 
 
 def zip_bomb_by_ratio() -> bytes:
@@ -138,3 +147,90 @@ def test_a_request_declaring_far_more_than_the_limit_is_cut_off_before_reading(
     assert response.status_code == 413
     assert body.tell() == 0
     assert attachments_of(db, draft.id) == []
+
+
+BOUNDARY = "----awards-boundary"
+INCOMPLETE = "Nothing was saved from this upload: it did not arrive complete"
+
+
+def multipart_body(payload: bytes) -> bytes:
+    return b"".join(
+        [
+            f"--{BOUNDARY}\r\n".encode(),
+            b'Content-Disposition: form-data; name="caption"\r\n\r\nThe plan\r\n',
+            f"--{BOUNDARY}\r\n".encode(),
+            b'Content-Disposition: form-data; name="file"; filename="plan.pdf"\r\n',
+            b"Content-Type: application/pdf\r\n\r\n",
+            payload,
+            f"\r\n--{BOUNDARY}--\r\n".encode(),
+        ]
+    )
+
+
+@pytest.fixture
+def live_app(app):
+    """The app behind a real HTTP server, so that Content-Length is honoured as on the wire
+    (the test client reads its input stream to the end whatever the header says)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_port
+    server.shutdown()
+    thread.join()
+
+
+def post_raw(port: int, path: str, cookie: str, body: bytes, declared: int, accept: str) -> str:
+    """POST `body` announcing `declared` bytes (whatever its real length), then stop sending;
+    the whole answer as text."""
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: session={cookie}\r\n"
+        f"Accept: {accept}\r\nContent-Type: multipart/form-data; boundary={BOUNDARY}\r\n"
+        f"Content-Length: {declared}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as connection:
+        connection.sendall(head + body)
+        connection.shutdown(socket.SHUT_WR)  # what a client that gave up looks like
+        answer = b""
+        try:
+            while chunk := connection.recv(65536):
+                answer += chunk
+        except ConnectionResetError:
+            pass  # the server closed with bytes beyond the declared length still unread
+    return answer.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("accept", ["text/html", "application/json"])
+@pytest.mark.parametrize("mismatch", ["declares-more-than-sent", "sends-more-than-declared"])
+def test_a_body_whose_length_disagrees_with_its_content_is_refused_and_the_draft_kept(
+    client, draft, db, with_text, live_app, mismatch, accept
+):
+    """Declaring less than is sent cuts the body at the declared length, before the closing
+    boundary; declaring more leaves the server reading until the client stops. Either way the
+    file is incomplete: it must be refused, never stored truncated."""
+    body = multipart_body(PDF_BYTES + b"%" + b"x" * 40_000 + b"\n%%EOF\n")
+    if mismatch == "declares-more-than-sent":
+        sent, declared = body[:-1000], len(body)
+    else:
+        sent, declared = body, len(body) // 2
+    cookie = client.get_cookie("session").value
+    path = f"/applications/{draft.id}/attachments"
+    answer = post_raw(live_app, path, cookie, sent, declared, accept)
+
+    assert answer.startswith("HTTP/1.1 400 ")
+    assert INCOMPLETE in answer
+    assert attachments_of(db, draft.id) == []
+    assert_text_intact(draft, with_text)
+
+
+def test_the_same_upload_complete_is_stored_whole(client, draft, db, with_text, live_app):
+    """The control for the test above: the same bytes with an honest length are accepted."""
+    payload = PDF_BYTES + b"%" + b"x" * 40_000 + b"\n%%EOF\n"
+    body = multipart_body(payload)
+    cookie = client.get_cookie("session").value
+    path = f"/applications/{draft.id}/attachments"
+    answer = post_raw(live_app, path, cookie, body, len(body), "text/html")
+
+    assert answer.startswith("HTTP/1.1 302 ")
+    [attachment] = attachments_of(db, draft.id)
+    assert attachment.original_name == "plan.pdf"
+    assert attachment.size_bytes == len(payload)

@@ -56,7 +56,11 @@ def test_nothing_is_public_before_publication(build, db, client):
 
     assert page.status_code == 404
     assert api.status_code == 404
-    assert api.get_json() == {"error": "Page not found", "status": 404}
+    assert api.get_json() == {
+        "error": "Page not found",
+        "message": "The address may be mistyped, or the page no longer exists.",
+        "status": 404,
+    }
     assert "Bogotá" not in page.get_data(as_text=True)
 
 
