@@ -77,6 +77,10 @@ class Config:
     # Requests above this size are refused with 413 before the body is read.
     MAX_CONTENT_LENGTH = _env_int("MAX_REQUEST_MB", 60) * 1024 * 1024
 
+    # Public pages anonymous visitors read in bulk (the published results) are rendered once per
+    # language and kept in each app process this long (also their Cache-Control max-age).
+    PUBLIC_PAGE_CACHE_SECONDS = _env_int("PUBLIC_PAGE_CACHE_SECONDS", 60)
+
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     LANGUAGES = {"en": "English", "zh": "中文", "fr": "Français", "es": "Español"}

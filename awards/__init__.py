@@ -67,6 +67,9 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     app.extensions["awards_storage"] = Storage.from_config(app.config)
+    from awards.core import page_cache
+
+    page_cache.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -1,16 +1,21 @@
-"""Security headers on every response, trusted proxies, and safe redirect targets."""
+"""Security headers on every response, trusted proxies, safe redirect targets, and the request
+class (NUL characters stripped, truncated bodies refused)."""
 
 from __future__ import annotations
 
+from functools import cache
 from urllib.parse import urlsplit
 
+from babel import support
 from flask import Flask, Request
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import BadRequest, ClientDisconnected
 from werkzeug.formparser import FormDataParser
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.utils import cached_property
+from wtforms.i18n import messages_path
 
 
 def _without_nul(values: MultiDict) -> ImmutableMultiDict:
@@ -45,6 +50,12 @@ class CleanRequest(Request):
 
     form_data_parser_class = StrictFormDataParser
 
+    @cached_property
+    def wtforms_translations(self):
+        """WTForms' own messages in the page's language. Flask-WTF looks for this attribute and
+        otherwise reads and parses the catalog file again on every request with a form."""
+        return wtforms_catalog(str(get_locale()))
+
     def _load_form_data(self) -> None:
         if "form" in self.__dict__:
             return
@@ -60,6 +71,11 @@ class CleanRequest(Request):
     @cached_property
     def args(self) -> ImmutableMultiDict:
         return _without_nul(super().args)
+
+
+@cache
+def wtforms_catalog(locale: str) -> support.Translations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
 
 
 def safe_redirect_target(target: str | None) -> str | None:

@@ -125,12 +125,14 @@ def _empty_all_tables() -> None:
 
 @pytest.fixture(autouse=True)
 def _clean_state(request, smtp_server):
-    """Each test starts with empty tables, an empty mailbox and fresh rate limits."""
+    """Each test starts with empty tables, an empty mailbox, fresh rate limits and no cached
+    public page."""
     smtp_server.messages.clear()
     if "app" not in request.fixturenames:
         yield
         return
     app = request.getfixturevalue("app")
+    app.extensions["awards_page_cache"].clear()
     with app.app_context():
         limiter.reset()
         yield

@@ -108,6 +108,17 @@ def healthz():
     return jsonify(body), 200 if healthy else 503
 
 
+@bp.get("/language/<locale>")
+@public
+def choose_language(locale: str):
+    """The language links visitors without an account see: the choice lives in their session
+    only (a link changes nothing stored, so it needs no form token, and the pages they read
+    stay free of anything personal: see awards/core/page_cache.py)."""
+    if locale in current_app.config["LANGUAGES"]:
+        session["locale"] = locale
+    return redirect(safe_redirect_target(request.args.get("next")) or "/")
+
+
 @bp.post("/language")
 @public
 def set_language():

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from awards import audit
 from awards.core.models import OutboxMessage, OutboxStatus
+from awards.core.page_cache import forget_public_pages
 from awards.cycles.models import Cycle, Round, RoundKind, RoundStatus
 from awards.db import utcnow
 from awards.errors import DomainError
@@ -498,6 +499,7 @@ def publish_results(cycle: Cycle, *, actor) -> None:
     before = {"results_published_at": cycle.results_published_at}
     cycle.results_published_at = utcnow()
     db.session.flush()
+    forget_public_pages()
     audit.record(
         actor,
         "cycle.results_published",
@@ -517,6 +519,7 @@ def unpublish_results(cycle: Cycle, *, actor, reason: str) -> None:
     before = {"results_published_at": cycle.results_published_at}
     cycle.results_published_at = None
     db.session.flush()
+    forget_public_pages()
     audit.record(
         actor,
         "cycle.results_unpublished",

@@ -25,6 +25,7 @@ from wtforms.fields.choices import SelectChoice
 
 from awards.accounts.permissions import public, staff_required
 from awards.accounts.regions import country_name
+from awards.core.page_cache import cached_for_anonymous
 from awards.cycles.models import Cycle, Round
 from awards.errors import DomainError
 from awards.extensions import db
@@ -428,14 +429,17 @@ def _public_cycle_or_404(slug: str) -> Cycle:
 @bp.get("/results/<slug>")
 @public
 def public_page(slug: str):
-    cycle = _public_cycle_or_404(slug)
-    return render_template(
-        "results/public.html",
-        cycle=cycle,
-        results=public_results(cycle),
-        favourite=city_of_your_choice(cycle),
-        Outcome=Outcome,
-    )
+    def render() -> str:
+        cycle = _public_cycle_or_404(slug)
+        return render_template(
+            "results/public.html",
+            cycle=cycle,
+            results=public_results(cycle),
+            favourite=city_of_your_choice(cycle),
+            Outcome=Outcome,
+        )
+
+    return cached_for_anonymous(render)
 
 
 JSON_KEYS = {

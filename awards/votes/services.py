@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from awards import audit
 from awards.accounts.tokens import ExpiredToken, InvalidToken, make_token, read_token
+from awards.core.page_cache import forget_public_pages
 from awards.cycles.models import Cycle
 from awards.db import utcnow
 from awards.errors import DomainError
@@ -511,6 +512,7 @@ def _has_votes(campaign: VoteCampaign) -> bool:
 
 
 def _store_result(campaign: VoteCampaign) -> queries.Standing | None:
+    forget_public_pages()  # the results page shows the vote's winner
     top = queries.leader(campaign)
     campaign.winner_submission_id = top.submission.id if top else None
     campaign.winner_votes = top.votes if top else None

@@ -16,7 +16,7 @@ from awards.accounts.models import User
 from awards.db import frozen_clock
 from tests.accounts.helpers import only_message_to
 from tests.conftest import IsolatedClient
-from tests.factories import CycleFactory, UserFactory
+from tests.factories import CycleFactory, SecretariatFactory, UserFactory
 
 CATALOGS = Path(__file__).resolve().parents[2] / "awards" / "translations"
 LOCALES = ("zh", "fr", "es")
@@ -69,6 +69,24 @@ def test_language_picked_by_the_visitor_beats_the_browser(client):
     response = client.post("/language", data={"locale": "es", "next": "/login"})
     assert response.headers["Location"] == "/login"
     assert _shows(_page(client.get("/login", headers={"Accept-Language": "fr"})), "es")
+
+
+def test_visitors_without_an_account_pick_a_language_with_a_link(client):
+    page = _page(client.get("/login"))
+    assert 'href="/language/zh?next=/login"' in page
+    assert '<meta name="csrf-token"' not in page  # the layout holds nothing personal
+
+    response = client.get("/language/zh?next=/login")
+
+    assert response.headers["Location"] == "/login"
+    assert _shows(_page(client.get("/login", headers={"Accept-Language": "fr"})), "zh")
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/"])
+def test_a_language_link_never_leads_off_the_site(client, target):
+    response = client.get("/language/xx", query_string={"next": target})
+    assert response.headers["Location"] == "/"
+    assert _shows(_page(client.get("/login", headers={"Accept-Language": "fr"})), "fr")
 
 
 def test_language_pick_of_an_unknown_locale_is_ignored(client):
@@ -206,3 +224,16 @@ def test_catalog_compiled_mo_is_up_to_date_with_its_po(locale):
         }
     assert compiled == expected, "run `make translations` and commit the .mo files"
     assert len(expected) >= 25  # navigation and the sign-in page at least
+
+
+def test_the_form_library_s_own_messages_follow_the_page_language(client, login_as, db):
+    from awards.security import wtforms_catalog
+
+    staff = login_as(SecretariatFactory(locale="fr"))
+    wtforms_catalog.cache_clear()
+    for _ in range(2):
+        response = staff.post("/secretariat/cycles/new", data={"time_zone": "Mars/Olympus"})
+        assert response.status_code == 422
+        assert "N&#39;est pas un choix valide." in response.get_data(as_text=True)
+    # read from disk once per language and process, not on every request with a form
+    assert wtforms_catalog.cache_info().misses == 1

@@ -88,7 +88,7 @@ def test_csrf_post_without_token_gets_own_400_page_and_with_token_succeeds(make_
 def test_csrf_protects_forms_outside_the_accounts_pages_too(make_app, db):
     client = _client(make_app(WTF_CSRF_ENABLED=True))
     assert client.post("/language", data={"locale": "fr"}).status_code == 400
-    token = _csrf_token(client.get("/").text)
+    token = _csrf_token(client.get("/login").text)
     assert client.post("/language", data={"locale": "fr", "csrf_token": token}).status_code == 302
 
 

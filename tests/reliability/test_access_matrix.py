@@ -33,6 +33,7 @@ PUBLIC = {
     "core.home": EVERYONE,
     "core.healthz": EVERYONE,
     "core.set_language": EVERYONE,
+    "core.choose_language": EVERYONE,
     "accounts.login": EVERYONE,
     "accounts.register": EVERYONE,
     "accounts.check_inbox": EVERYONE,
@@ -151,6 +152,7 @@ def url_values(world) -> dict[str, object]:
         "item_id": i["criterion_a"],
         "batch_id": 1,
         "token": "forged-token-0123456789",
+        "locale": "zh",
     }
 
 
