@@ -218,6 +218,17 @@ def test_results_index_lists_cycles_rounds_and_publication(build, db, login_as):
     assert "Not published" in html
 
 
+def test_decision_counts_keep_the_capitals_of_the_medal_of_honor(build, db, login_as):
+    _cycle, jury, staff = award_cycle(build, db)  # pre-selected: one winner, one Medal
+    jury_id = jury.id
+
+    html = login_as(staff).get(f"/secretariat/results/rounds/{jury_id}").get_data(as_text=True)
+
+    assert "<li>Winner: <strong>1</strong> / 1</li>" in html
+    assert "<li>Medal of Honor: <strong>1</strong></li>" in html
+    assert "Medal of honor" not in html
+
+
 def _luminance(hex_colour: str) -> float:
     channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
