@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
@@ -99,6 +101,22 @@ def test_secretariat_reads_held_mail_then_releases_it(build, db, login_as, deliv
     ).all()
     assert actions.count("decision.notification_held") == 3
     assert actions.count("decision.released") == 3
+
+
+def test_held_mail_is_read_with_its_line_breaks(build, db, login_as):
+    round_, staff = closed_committee(build, db)
+    round_id = round_.id
+    client = login_as(staff)
+    client.post(f"/secretariat/results/rounds/{round_id}/notifications/generate")
+    css = (Path(__file__).parents[2] / "awards" / "static" / "css" / "app.css").read_text()
+
+    html = client.get(f"/secretariat/results/rounds/{round_id}/notifications").get_data(
+        as_text=True
+    )
+
+    # Bootstrap's text-wrap (white-space: normal) ran each letter into one paragraph.
+    assert html.count('<pre class="mb-0 mail-preview">Dear colleagues,\n\nWe are delighted') == 1
+    assert ".mail-preview { white-space: pre-wrap; }" in css
 
 
 def test_discarded_notifications_are_deleted_and_can_be_written_again(build, db, mailbox):

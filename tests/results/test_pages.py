@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 from sqlalchemy import select
 
 from awards.models import Decision, Outcome, Round, RoundStatus
 from awards.results import services
+from tests.results.test_publication import award_cycle
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -214,3 +216,46 @@ def test_results_index_lists_cycles_rounds_and_publication(build, db, login_as):
     assert "7th Guangzhou Award" in html
     assert f'href="/secretariat/results/rounds/{round_id}"' in html
     assert "Not published" in html
+
+
+def test_decision_counts_keep_the_capitals_of_the_medal_of_honor(build, db, login_as):
+    _cycle, jury, staff = award_cycle(build, db)  # pre-selected: one winner, one Medal
+    jury_id = jury.id
+
+    html = login_as(staff).get(f"/secretariat/results/rounds/{jury_id}").get_data(as_text=True)
+
+    assert "<li>Winner: <strong>1</strong> / 1</li>" in html
+    assert "<li>Medal of Honor: <strong>1</strong></li>" in html
+    assert "Medal of honor" not in html
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(one: str, two: str) -> float:
+    light, dark = sorted((_luminance(one), _luminance(two)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_buttons_in_the_results_card_headers_meet_wcag_aa_contrast(build, db, login_as):
+    cycle, _jury, staff = award_cycle(build, db)
+    services.publish_results(cycle, actor=staff)
+    db.session.commit()
+    css = (Path(__file__).parents[2] / "awards" / "static" / "css" / "app.css").read_text()
+    card_header_tint = "#f8f8f9"  # Bootstrap's 3 % of the body colour over white
+
+    html = login_as(staff).get("/secretariat/results/").get_data(as_text=True)
+
+    header = html.split('class="card-header', 1)[1].split("</div>\n  </div>", 1)[0]
+    for variant, label in [("secondary", "Public page"), ("danger", "Take down")]:
+        assert re.search(rf'class="btn btn-sm btn-outline-{variant}"[^>]*>{label}</a>', header)
+        colour = re.search(
+            rf"\.card-header \.btn-outline-{variant} {{ --bs-btn-color: (#[0-9a-f]{{6}}); }}", css
+        ).group(1)
+        assert contrast(colour, card_header_tint) >= 4.5, variant
+    # Bootstrap's own shades, which axe found short on the tint:
+    assert contrast("#6c757d", card_header_tint) < 4.5
+    assert contrast("#dc3545", card_header_tint) < 4.5
