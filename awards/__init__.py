@@ -49,6 +49,9 @@ def create_app(
     security.register(app)
     i18n.register(app)
     _register_request_boundary(app)
+    from awards.core.urls import url_template
+
+    app.jinja_env.globals["url_template"] = url_template
 
     from awards.cli import awards_cli
 

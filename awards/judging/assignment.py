@@ -26,8 +26,8 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import numpy as np
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -46,6 +46,9 @@ from awards.judging import conflicts as conflict_rules
 from awards.judging.models import Assignment, AssignmentStatus, Review, ReviewStatus
 from awards.mail import queue_mail
 from awards.submissions.models import Submission, SubmissionStatus, submission_domains
+
+if TYPE_CHECKING:
+    import numpy as np
 
 DEFAULT_TIME_LIMIT = 120  # seconds; config ASSIGNMENT_TIME_LIMIT
 EXPERTISE_BONUS = 1.0
@@ -485,6 +488,8 @@ class _Model:
 def _build(problem: AssignmentProblem, mode: str) -> _Model:
     """mode: FULL (hard load bands), TOPUP (convex load cost on top of current loads), or
     "coverage" (maximise coverage under capacities only: the diagnosis of an infeasible run)."""
+    import numpy as np  # here, not at import: like SciPy, only the solver needs it (~20 MB)
+
     judges, entries = problem.judges, problem.entries
     n_judges, n_entries = len(judges), len(entries)
     open_entries = [i for i, e in enumerate(entries) if problem.need[e.id] > 0]
@@ -645,6 +650,8 @@ def _time_limit() -> float:
 
 def solve(problem: AssignmentProblem) -> list[tuple[int, int]]:
     """The optimal (judge id, entry id) pairs to add, or AssignmentInfeasible with reasons."""
+    import numpy as np
+
     problems = check_feasibility(problem)
     if problems:
         raise AssignmentInfeasible(problems)
@@ -676,6 +683,8 @@ def solve(problem: AssignmentProblem) -> list[tuple[int, int]]:
 
 def _diagnose(problem: AssignmentProblem, limit: float) -> list[str]:
     """Why the solver found no assignment: entries that cannot all be covered, or balance."""
+    import numpy as np
+
     model = _build(problem, "coverage")
     result = _run(model, limit)
     chosen: list[tuple[int, int]] = []

@@ -13,8 +13,9 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask import g
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy import Select, and_, case, exists, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from awards.core.models import AuditEvent
@@ -69,6 +70,14 @@ STATE_LABELS = {
 }
 
 
+def state_labels() -> dict[str, str]:
+    """The three labels in the viewer's language, translated once per request (a dashboard
+    shows one per entry)."""
+    if "judging_state_labels" not in g:
+        g.judging_state_labels = {state: str(label) for state, label in STATE_LABELS.items()}
+    return g.judging_state_labels
+
+
 @dataclass(frozen=True)
 class OrderedEntry:
     assignment_id: int
@@ -81,7 +90,7 @@ class OrderedEntry:
 
     @property
     def state_label(self) -> str:
-        return str(STATE_LABELS[self.state])
+        return state_labels()[self.state]
 
 
 @dataclass
@@ -117,9 +126,9 @@ def _state_of(review_status: ReviewStatus | None) -> str:
 
 def judge_dashboard(judge_id: int) -> list[RoundProgress]:
     """The rounds a judge sits on (open ones first, then closed ones), each with the judge's
-    active entries in the judge's own order and the progress counted in SQL.
+    active entries in the judge's own order and the progress.
 
-    Three statements whatever the number of rounds and entries.
+    Two statements whatever the number of rounds and entries.
     """
     rounds = db.session.scalars(
         select(Round)
@@ -172,21 +181,12 @@ def judge_dashboard(judge_id: int) -> list[RoundProgress]:
             )
         )
 
-    counts = db.session.execute(
-        select(
-            Assignment.round_id,
-            func.count(Assignment.id),
-            func.count(Review.id).filter(Review.status == ReviewStatus.SUBMITTED),
-            func.count(Review.id).filter(Review.status == ReviewStatus.DRAFT),
-        )
-        .join(Submission, Submission.id == Assignment.submission_id)
-        .outerjoin(Review, Review.assignment_id == Assignment.id)
-        .where(_active_assignments_of(judge_id), Assignment.round_id.in_(by_id))
-        .group_by(Assignment.round_id)
-    ).all()
-    for round_id, total, submitted, drafts in counts:
-        progress = by_id[round_id]
-        progress.total, progress.submitted, progress.drafts = total, submitted, drafts
+    # The progress counts come from the same rows: no second pass over the assignments.
+    for progress in by_id.values():
+        states = [entry.state for entry in progress.entries]
+        progress.total = len(states)
+        progress.submitted = states.count(EntryState.SUBMITTED)
+        progress.drafts = states.count(EntryState.DRAFT)
     return list(by_id.values())
 
 

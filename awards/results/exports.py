@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
 from sqlalchemy import and_, case, func, select
 
 from awards.accounts.models import Organisation, User
@@ -333,6 +332,8 @@ def to_csv(table: Table) -> bytes:
 
 
 def to_xlsx(table: Table) -> bytes:
+    from openpyxl import Workbook  # here: only exports need it, and it pulls in NumPy
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=table.title[:31])
     sheet.append([_safe_text(h) for h in table.header])
