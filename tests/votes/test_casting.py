@@ -299,3 +299,24 @@ def test_check_inbox_page_does_not_echo_the_address(client, db, ballot):
     page = response.get_data(as_text=True)
     assert "Almost done: check your inbox" in page
     assert "echo@example.org" not in page
+
+
+def test_a_pending_vote_is_committed_without_waiting_for_the_disk(client, db, ballot, app):
+    """Only on PostgreSQL, and only for the transaction that records a pending vote."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def remember(conn, cursor, statement, *args):
+        if "synchronous_commit" in statement:
+            seen.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        response = cast(client, ballot, ballot.entries[0], "ana@example.org")
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+    assert response.status_code == 302
+    expected = ["SET LOCAL synchronous_commit = off"]
+    assert seen == (expected if engine.dialect.name == "postgresql" else [])
