@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, desc, distinct, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from awards.cycles.models import Cycle, Round, RoundKind
 from awards.db import utcnow
@@ -55,11 +55,12 @@ def campaign_for(cycle: Cycle) -> VoteCampaign | None:
 
 
 def campaign_by_slug(slug: str) -> VoteCampaign | None:
+    """With its cycle, in one statement (every vote request starts here)."""
     return db.session.scalar(
         select(VoteCampaign)
-        .join(Cycle, Cycle.id == VoteCampaign.cycle_id)
+        .join(VoteCampaign.cycle)
         .where(Cycle.slug == slug)
-        .options(selectinload(VoteCampaign.cycle))
+        .options(contains_eager(VoteCampaign.cycle))
     )
 
 
@@ -121,7 +122,7 @@ def candidate(cycle: Cycle, submission_id: int) -> Submission | None:
             Submission.id == submission_id,
             Submission.id.in_(candidate_ids_query(cycle.id)),
         )
-        .options(selectinload(Submission.organisation))
+        .options(joinedload(Submission.organisation))  # one statement: a many-to-one
     )
 
 
