@@ -93,9 +93,12 @@ def _register_request_boundary(app: Flask) -> None:
         if response.status_code >= 400 and not g.get("commit_despite_error"):
             db.session.rollback()
             return response
-        session = db.session()  # the request's Session (scoped_session has no in_transaction)
+        # Nothing read or written (a cached page): no session, or no transaction, to end.
+        if not db.session.registry.has():
+            return response
+        session = db.session()
         if not session.in_transaction() and not (session.new or session.dirty or session.deleted):
-            return response  # nothing read or written: no transaction to end (cached pages)
+            return response
         try:
             db.session.commit()
         except OperationalError:
