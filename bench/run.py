@@ -44,6 +44,9 @@ ADMIN_URL = os.environ.get(
 )
 WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "8"))
 WRK_ROUNDS = int(os.environ.get("BENCH_WRK_ROUNDS", "3"))
+# A comma-separated subset of the steps (context, judges, ranking, assignment, upload, surge,
+# public results, vote) while working on one figure; the installation is built in full anyway.
+ONLY = {step.strip() for step in os.environ.get("BENCH_ONLY", "").split(",") if step.strip()}
 WRK_CONNECTIONS = 16
 SURGE_WINDOW_S = 60
 BUCKET = "awards-bench"
@@ -871,6 +874,9 @@ def context_figure(app_server: Server, ceiling: Server) -> None:
 
 
 def _run_step(label: str, step) -> None:
+    if ONLY and label not in ONLY:
+        SKIPPED.append(f"{label}: not asked for (BENCH_ONLY)")
+        return
     try:
         step()
     except Exception:  # noqa: BLE001  (one broken figure must not hide the others)
