@@ -49,7 +49,7 @@ from awards.results.models import (
     RankBy,
 )
 from awards.results.queries import entries_condition, ranking_settings
-from awards.results.sql import rounded
+from awards.results.sql import materialized, rounded
 from awards.submissions.models import Submission
 
 PLACES = 6  # statistics are compared after rounding to this many decimals
@@ -228,9 +228,10 @@ def review_statistics(round_: Round, options: RankingOptions, entries=None, tota
         .select_from(per_judge)
         .join(per_round, literal(True))
         .cte("judge_statistics")
-        # Computed once per judge: inlined, PostgreSQL would work out each judge's scale and
-        # shift (square roots, casts) again for every review row.
-        .prefix_with("MATERIALIZED", dialect="postgresql")
+        # Computed once per judge: inlined, both databases would work out each judge's scale
+        # and shift (square roots, casts) again for every review row (SQLite for every pair
+        # of review and judge).
+        .prefix_with(materialized())
     )
     g = judges.c
     entry_window = {

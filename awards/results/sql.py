@@ -7,7 +7,8 @@ import math
 from sqlalchemy import Float, event, literal_column
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy.sql import roles
+from sqlalchemy.sql.expression import ClauseElement, FunctionElement
 
 
 class rounded(FunctionElement):  # noqa: N801  (reads like the SQL function it renders)
@@ -37,6 +38,30 @@ def _rounded_postgresql(element, compiler, **kw):
         f"CAST(ROUND(CAST({compiler.process(value, **kw)} AS NUMERIC), "
         f"{compiler.process(places, **kw)}) AS DOUBLE PRECISION)"
     )
+
+
+class materialized(roles.StatementOptionRole, ClauseElement):  # noqa: N801  (a SQL keyword)
+    """The MATERIALIZED hint of a CTE, `cte.prefix_with(materialized())`: the CTE is computed
+    once and kept, never inlined into the statement that reads it. PostgreSQL (>= 12) and
+    SQLite >= 3.35 understand it; an older SQLite gets nothing and decides for itself."""
+
+    inherit_cache = True
+
+
+@compiles(materialized)
+def _materialized_default(element, compiler, **kw):
+    return ""
+
+
+@compiles(materialized, "postgresql")
+def _materialized_postgresql(element, compiler, **kw):
+    return "MATERIALIZED"
+
+
+@compiles(materialized, "sqlite")
+def _materialized_sqlite(element, compiler, **kw):
+    version = compiler.dialect.server_version_info or (0,)
+    return "MATERIALIZED" if version >= (3, 35) else ""
 
 
 def _safe_sqrt(value):
