@@ -32,7 +32,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Float, Select, and_, case, cast, func, literal, or_, select, text
+from sqlalchemy import (
+    Float,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    type_coerce,
+)
 
 from awards.accounts.models import Organisation, User
 from awards.cycles.models import Criterion, Round, RoundStatus, round_criteria
@@ -44,6 +57,7 @@ from awards.results.models import (
     DEFAULT_RANK_BY,
     DEFAULT_TIE_BREAK,
     Decision,
+    DecisionStatus,
     FrozenRanking,
     Outcome,
     RankBy,
@@ -429,45 +443,72 @@ def _float(value) -> float | None:
     return None if value is None else float(value)
 
 
+# What compute_ranking reads of ranking_statement, in RankingRow's field order, and then the
+# number of entries in the whole ranking.
+ROW_COLUMNS = (
+    "rank",
+    "submission_id",
+    "reference_code",
+    "title",
+    "organisation",
+    "city",
+    "country_code",
+    "region",
+    "n_reviews",
+    "mean",
+    "corrected_mean",
+    "median",
+    "sd",
+    "min",
+    "max",
+    "disagreement",
+    "tied",
+    "outcome",
+    "preselected_outcome",
+    "reason",
+    "decision_status",
+    "total_entries",
+)
+# Read as plain strings and mapped here: cheaper than SQLAlchemy's enum conversion per value.
+PLAIN_TEXT_COLUMNS = ("outcome", "preselected_outcome", "decision_status")
+
+
+def _rows_statement(ranked) -> Select:
+    """The rows compute_ranking reads from the ranking subquery `ranked`, in rank order, with
+    `tied` (the ranking key equals a neighbour's) worked out in SQL."""
+    c = ranked.c
+    tied = case(
+        (and_(c.key.is_not(None), or_(c.previous_key == c.key, c.next_key == c.key)), 1),
+        else_=0,
+    )
+    columns = {name: c[name] for name in ROW_COLUMNS if name != "tied"}
+    columns.update({name: type_coerce(c[name], String) for name in PLAIN_TEXT_COLUMNS})
+    columns["tied"] = tied
+    return select(*[columns[name].label(name) for name in ROW_COLUMNS]).order_by(c.rank)
+
+
 def _rows(result) -> tuple[list[RankingRow], int | None]:
-    """RankingRows from the statement's rows (by position: 10,000 rows convert quickly), and
-    the number of entries in the whole ranking (None when the page is empty)."""
-    keys = list(result.keys())
-    at = {key: index for index, key in enumerate(keys)}
+    """RankingRows from the rows of _rows_statement, fetched at once and read by position
+    (10,000 rows convert quickly), and the number of entries in the whole ranking (None when
+    the page is empty)."""
     outcomes = {o.value: o for o in Outcome}
-    outcomes.update({o: o for o in Outcome})
+    statuses = {s.value: s for s in DecisionStatus}
+    rows = result.all()
     lines = []
-    total = None
-    for row in result:
-        total = row[at["total_entries"]]
-        key, previous_key, next_key = row[at["key"]], row[at["previous_key"]], row[at["next_key"]]
-        outcome, preselected = row[at["outcome"]], row[at["preselected_outcome"]]
+    for *head, disagreement, tied, outcome, preselected, reason, decision_status, _ in rows:
+        head[2] = head[2] or ""  # reference_code
         lines.append(
             RankingRow(
-                rank=row[at["rank"]],
-                submission_id=row[at["submission_id"]],
-                reference_code=row[at["reference_code"]] or "",
-                title=row[at["title"]],
-                organisation=row[at["organisation"]],
-                city=row[at["city"]],
-                country_code=row[at["country_code"]],
-                region=row[at["region"]],
-                n_reviews=row[at["n_reviews"]],
-                mean=_float(row[at["mean"]]),
-                corrected_mean=_float(row[at["corrected_mean"]]),
-                median=_float(row[at["median"]]),
-                sd=_float(row[at["sd"]]),
-                min=_float(row[at["min"]]),
-                max=_float(row[at["max"]]),
-                disagreement=bool(row[at["disagreement"]]),
-                tied=key is not None and (previous_key == key or next_key == key),
-                outcome=outcomes[outcome] if outcome else None,
-                preselected_outcome=outcomes[preselected] if preselected else None,
-                reason=row[at["reason"]] or "",
-                decision_status=row[at["decision_status"]],
+                *head,
+                bool(disagreement),
+                bool(tied),
+                outcomes[outcome] if outcome else None,
+                outcomes[preselected] if preselected else None,
+                reason or "",
+                statuses[decision_status] if decision_status else None,
             )
         )
-    return lines, total
+    return lines, (rows[0][-1] if rows else None)
 
 
 @dataclass
@@ -508,20 +549,23 @@ def criterion_means(
         rounded(func.avg(cast(case((Score.criterion_id == cid, Score.value)), Float)), PLACES)
         for cid in criterion_ids
     ]
-    result = db.session.connection().execute(
-        select(reviews.c.submission_id, *means)
-        .join(Score, Score.review_id == reviews.c.review_id)
-        .where(Score.value.is_not(None))
-        .group_by(reviews.c.submission_id)
+    rows = (
+        db.session.connection()
+        .execute(
+            select(reviews.c.submission_id, *means)
+            .join(Score, Score.review_id == reviews.c.review_id)
+            .where(Score.value.is_not(None))
+            .group_by(reviews.c.submission_id)
+        )
+        .all()
     )
-    return {
-        submission_id: {
-            cid: float(mean)
-            for cid, mean in zip(criterion_ids, row_means, strict=True)
-            if mean is not None
-        }
-        for submission_id, *row_means in result
-    }
+    means = {}
+    for submission_id, *row_means in rows:
+        entry = dict(zip(criterion_ids, row_means, strict=True))
+        if None in row_means:  # a criterion no counted review scored
+            entry = {cid: mean for cid, mean in entry.items() if mean is not None}
+        means[submission_id] = entry
+    return means
 
 
 def compute_ranking(
@@ -538,8 +582,7 @@ def compute_ranking(
     False, the per-criterion means of the entries returned (`criterion_means`)."""
     options = options or options_for(round_)
     _tune_session()
-    ranked = ranking_statement(round_, options).subquery("ranking")
-    statement = select(ranked).order_by(ranked.c.rank)
+    statement = _rows_statement(ranking_statement(round_, options).subquery("ranking"))
     if limit is not None:
         statement = statement.limit(limit).offset(offset)
     # A Core execution: the rows are plain values, no ORM loading on the way.

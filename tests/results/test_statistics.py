@@ -12,6 +12,7 @@ from awards.results.queries import entries_for_round
 from awards.results.ranking import (
     RankingOptions,
     _rows,
+    _rows_statement,
     compute_ranking,
     counted_reviews,
     judge_statistics,
@@ -356,8 +357,6 @@ def test_ranking_on_stored_totals_is_the_ranking_computed_from_the_scores(build,
     score rows must give the same ranking, statistic for statistic."""
     import random
 
-    from sqlalchemy import select
-
     rng = random.Random(9)
     cycle = build.cycle()
     criteria = [
@@ -376,7 +375,7 @@ def test_ranking_on_stored_totals_is_the_ranking_computed_from_the_scores(build,
     stored = compute_ranking(round_)
     from_scores = review_totals(round_, counted_reviews(round_))
     ranked = ranking_statement(round_, options_for(round_), totals=from_scores).subquery()
-    recomputed, total = _rows(db.session.execute(select(ranked).order_by(ranked.c.rank)))
+    recomputed, total = _rows(db.session.execute(_rows_statement(ranked)))
 
     assert all(row.n_reviews > 0 for row in stored.rows)
     assert any(row.corrected_mean != row.mean for row in stored.rows)  # judges were corrected
