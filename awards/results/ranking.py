@@ -483,6 +483,7 @@ def _rows_statement(ranked) -> Select:
     )
     columns = {name: c[name] for name in ROW_COLUMNS if name != "tied"}
     columns.update({name: type_coerce(c[name], String) for name in PLAIN_TEXT_COLUMNS})
+    columns.update({name: func.coalesce(c[name], "") for name in ("reference_code", "reason")})
     columns["tied"] = tied
     return select(*[columns[name].label(name) for name in ROW_COLUMNS]).order_by(c.rank)
 
@@ -495,16 +496,15 @@ def _rows(result) -> tuple[list[RankingRow], int | None]:
     statuses = {s.value: s for s in DecisionStatus}
     rows = result.all()
     lines = []
-    for *head, disagreement, tied, outcome, preselected, reason, decision_status, _ in rows:
-        head[2] = head[2] or ""  # reference_code
+    for *statistics, disagreement, tied, outcome, preselected, reason, decision_status, _ in rows:
         lines.append(
             RankingRow(
-                *head,
+                *statistics,  # rank to max
                 bool(disagreement),
                 bool(tied),
                 outcomes[outcome] if outcome else None,
                 outcomes[preselected] if preselected else None,
-                reason or "",
+                reason,
                 statuses[decision_status] if decision_status else None,
             )
         )
@@ -545,14 +545,14 @@ def criterion_means(
     if not criterion_ids or submission_ids == []:
         return {}
     reviews = counted_reviews(round_, submission_ids=submission_ids)
-    means = [
+    averages = [
         rounded(func.avg(cast(case((Score.criterion_id == cid, Score.value)), Float)), PLACES)
         for cid in criterion_ids
     ]
     rows = (
         db.session.connection()
         .execute(
-            select(reviews.c.submission_id, *means)
+            select(reviews.c.submission_id, *averages)
             .join(Score, Score.review_id == reviews.c.review_id)
             .where(Score.value.is_not(None))
             .group_by(reviews.c.submission_id)
