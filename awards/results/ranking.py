@@ -63,7 +63,7 @@ from awards.results.models import (
     RankBy,
 )
 from awards.results.queries import entries_condition, ranking_settings
-from awards.results.sql import materialized, rounded
+from awards.results.sql import materialized, rounded, rounded_mean
 from awards.submissions.models import Submission
 
 PLACES = 6  # statistics are compared after rounding to this many decimals
@@ -194,7 +194,9 @@ def review_totals(round_: Round, reviews):
 def _sd_from_moments(mean, mean_of_squares, n):
     """Sample SD from the mean and the mean of squares (SQLite has no STDDEV): the variance
     n / (n - 1) * (E[x²] - E[x]²), with rounding noise below VARIANCE_EPSILON taken as 0."""
-    variance = (mean_of_squares - mean * mean) * n / func.nullif(n - 1, 0)
+    # n - 1 as a float: as an integer it would be cast to NUMERIC, which PostgreSQL turns back
+    # into a float through text, for every entry; the value is the same.
+    variance = (mean_of_squares - mean * mean) * n / cast(func.nullif(n - 1, 0), Float)
     return case((variance < VARIANCE_EPSILON, 0.0), else_=func.sqrt(variance))
 
 
@@ -545,10 +547,8 @@ def criterion_means(
     if not criterion_ids or submission_ids == []:
         return {}
     reviews = counted_reviews(round_, submission_ids=submission_ids)
-    averages = [
-        rounded(func.avg(cast(case((Score.criterion_id == cid, Score.value)), Float)), PLACES)
-        for cid in criterion_ids
-    ]
+    values = [case((Score.criterion_id == cid, Score.value)) for cid in criterion_ids]
+    averages = [rounded_mean(func.sum(value), func.count(value), PLACES) for value in values]
     rows = (
         db.session.connection()
         .execute(
