@@ -1166,6 +1166,7 @@ def _add_reviews(rng: random.Random, now: datetime, round_: Round, committee: li
                         comment=comment,
                     )
                 )
+            review.store_weighted_total(criteria)
             if done or rng.random() < 0.3:
                 review.overall_comment = rng.choice(
                     OVERALL_COMMENTS[_band(sum(values) / len(values))]

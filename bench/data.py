@@ -42,7 +42,14 @@ from awards.db import utcnow
 from awards.demo import DEMO_PASSWORD, _add_cycle, _add_people, pick_cities
 from awards.demo_content import CRITERIA, CYCLE_DESCRIPTION, DOMAINS, SECTIONS, THEMES
 from awards.extensions import db
-from awards.judging.models import Assignment, AssignmentStatus, Review, ReviewStatus, Score
+from awards.judging.models import (
+    Assignment,
+    AssignmentStatus,
+    Review,
+    ReviewStatus,
+    Score,
+    weighted_total,
+)
 from awards.submissions.models import (
     Contact,
     InitiativeStatus,
@@ -399,6 +406,22 @@ def _reviews(
                 "updated_at": when - timedelta(days=10),
             }
         )
+        values = []
+        for criterion in criteria:
+            value = round(q + s + rng.gauss(0, 1.2))
+            value = max(criterion.scale_min, min(criterion.scale_max, value))
+            values.append((criterion.weight, value, criterion.scale_min, criterion.scale_max))
+            scores.append(
+                {
+                    "id": next(score_ids),
+                    "review_id": r_id,
+                    "criterion_id": criterion.id,
+                    "scale_min": criterion.scale_min,
+                    "scale_max": criterion.scale_max,
+                    "value": value,
+                    "comment": "Clear objectives and measured results." if comments else "",
+                }
+            )
         reviews.append(
             {
                 "id": r_id,
@@ -416,24 +439,12 @@ def _reviews(
                 "private_notes": "",
                 "submitted_at": when,
                 "lock_version": 1,
+                # As the judge's submit stores it (Review.store_weighted_total).
+                "weighted_total": weighted_total(values),
                 "created_at": when - timedelta(days=2),
                 "updated_at": when,
             }
         )
-        for criterion in criteria:
-            value = round(q + s + rng.gauss(0, 1.2))
-            value = max(criterion.scale_min, min(criterion.scale_max, value))
-            scores.append(
-                {
-                    "id": next(score_ids),
-                    "review_id": r_id,
-                    "criterion_id": criterion.id,
-                    "scale_min": criterion.scale_min,
-                    "scale_max": criterion.scale_max,
-                    "value": value,
-                    "comment": "Clear objectives and measured results." if comments else "",
-                }
-            )
     bulk.copy(Assignment.__table__, assignments)
     bulk.copy(Review.__table__, reviews)
     bulk.copy(Score.__table__, scores)

@@ -50,6 +50,7 @@ def _database_url() -> tuple[str, callable]:
 
 def _populate(db):
     from awards.db import utcnow
+    from awards.judging.models import weighted_total
     from awards.models import (
         Assignment,
         Criterion,
@@ -95,7 +96,7 @@ def _populate(db):
     round_.criteria = list(cycle.criteria)
     db.session.add(round_)
     db.session.flush()
-    criteria = [(c.id, c.scale_min, c.scale_max) for c in cycle.criteria]
+    criteria = [(c.id, c.weight, c.scale_min, c.scale_max) for c in cycle.criteria]
 
     regions = ["Africa", "Americas", "Asia", "Europe", "Oceania"]
     countries = ["KE", "CO", "CN", "DE", "AU"]
@@ -170,6 +171,19 @@ def _populate(db):
             select(Assignment.id, Assignment.submission_id, Assignment.judge_id)
         )
     )
+
+    def review_scores(judge: int) -> list[tuple]:
+        """(weight, value, scale_min, scale_max) per criterion: the middle of the scale moved
+        by the judge's severity, plus noise."""
+        scored = []
+        for _, weight, low, high in criteria:
+            centre = (low + high) / 2 + severity[judge]
+            value = min(high, max(low, round(rng.gauss(centre, (high - low) / 4))))
+            scored.append((weight, value, low, high))
+        return scored
+
+    # The scores first, so each review row carries the total its submit would have stored.
+    values = {(sub, judge): review_scores(judge) for sub, judge in pairs}
     db.session.execute(
         insert(Review),
         [
@@ -181,28 +195,31 @@ def _populate(db):
                 "status": "submitted",
                 "submitted_at": now,
                 "lock_version": 1,
+                "weighted_total": weighted_total(values[(sub, judge)]),
                 "created_at": now,
                 "updated_at": now,
             }
             for sub, judge in pairs
         ],
     )
-    reviews = db.session.execute(select(Review.id, Review.judge_id)).all()
-    scores = []
-    for review_id, judge in reviews:
-        for criterion_id, low, high in criteria:
-            centre = (low + high) / 2 + severity[judge]
-            value = min(high, max(low, round(rng.gauss(centre, (high - low) / 4))))
-            scores.append(
-                {
-                    "review_id": review_id,
-                    "criterion_id": criterion_id,
-                    "scale_min": low,
-                    "scale_max": high,
-                    "value": value,
-                    "comment": "",
-                }
-            )
+    review_ids = {
+        (sub, judge): review_id
+        for review_id, sub, judge in db.session.execute(
+            select(Review.id, Review.submission_id, Review.judge_id)
+        )
+    }
+    scores = [
+        {
+            "review_id": review_ids[pair],
+            "criterion_id": criterion_id,
+            "scale_min": low,
+            "scale_max": high,
+            "value": value,
+            "comment": "",
+        }
+        for pair in pairs
+        for (criterion_id, *_), (_, value, low, high) in zip(criteria, values[pair], strict=True)
+    ]
     for start in range(0, len(scores), 50_000):
         db.session.execute(insert(Score), scores[start : start + 50_000])
     db.session.commit()

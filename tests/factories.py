@@ -294,6 +294,7 @@ def make_review(assignment, *, submitted: bool = True, scores: dict | None = Non
                 value=value,
             )
         )
+    review.store_weighted_total(assignment.round.criteria)
     db.session.add(review)
     db.session.commit()
     return review

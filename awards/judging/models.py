@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import (
     CheckConstraint,
+    Double,
     ForeignKey,
     ForeignKeyConstraint,
     String,
@@ -93,6 +97,26 @@ class ReviewStatus(StrEnum):
     SUBMITTED = "submitted"
 
 
+def weighted_total(scores: Iterable[tuple[Decimal | float, int | None, int, int]]) -> float | None:
+    """A review's weighted total on 0..100 from (weight, value, scale_min, scale_max) per
+    criterion, whatever the criteria's scales:
+
+        total = 100 * sum(w_c * (score_c - min_c) / (max_c - min_c)) / sum(w_c)
+
+    over the criteria scored (a value of None is left out); None when none is. In double
+    precision, as the statistics built on it are; each sum is exact-rounded (fsum), so the
+    total does not depend on the order the scores come in."""
+    terms, weights = [], []
+    for weight, value, low, high in scores:
+        if value is None:
+            continue
+        weights.append(float(weight))
+        terms.append(float(weight) * (float(value - low) / float(high - low)))
+    if not weights:
+        return None
+    return 100.0 * math.fsum(terms) / math.fsum(weights)
+
+
 class Review(TimestampMixin, db.Model):
     """One judge's review of one entry in one round: never shared between rounds."""
 
@@ -100,6 +124,13 @@ class Review(TimestampMixin, db.Model):
     __table_args__ = (
         UniqueConstraint("round_id", "judge_id", "submission_id"),
         CheckConstraint("lock_version > 0", name="lock_version_positive"),
+        # A submitted review always has every criterion of its round scored, so a total; a
+        # draft never has one (it does not count, and its scores may still be missing).
+        CheckConstraint(
+            "(status = 'submitted' AND weighted_total IS NOT NULL)"
+            " OR (status <> 'submitted' AND weighted_total IS NULL)",
+            name="weighted_total_when_submitted",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -118,6 +149,14 @@ class Review(TimestampMixin, db.Model):
     private_notes: Mapped[str] = mapped_column(Text, default="")
     submitted_at: Mapped[datetime | None]
     lock_version: Mapped[int] = mapped_column(default=1)
+    # The weighted total of the scores (see `weighted_total`), stored when the review is
+    # submitted and on every later save, so the ranking reads one number per review instead
+    # of aggregating every score (issue 9). It never goes stale otherwise: a criterion's
+    # weight and scale, and a round's set of criteria, are locked once any score exists in a
+    # round using them (awards.cycles.services.update_criterion and update_round), and a
+    # submitted review never returns to draft. Double precision, like the statistics: stored
+    # and read back (and through export-cycle/import-cycle) bit for bit.
+    weighted_total: Mapped[float | None] = mapped_column(Double)
 
     round: Mapped[Round] = relationship()
     judge: Mapped[User] = relationship()
@@ -128,6 +167,20 @@ class Review(TimestampMixin, db.Model):
     )
 
     __mapper_args__ = {"version_id_col": lock_version}
+
+    def store_weighted_total(self, criteria: Iterable[Criterion]) -> None:
+        """Set `weighted_total` from the scores on `criteria` (the round's; their weights),
+        or clear it while the review is a draft. Call it after changing the status or any
+        score."""
+        if self.status != ReviewStatus.SUBMITTED:
+            self.weighted_total = None
+            return
+        values = {score.criterion_id: score for score in self.scores}
+        self.weighted_total = weighted_total(
+            (c.weight, values[c.id].value, values[c.id].scale_min, values[c.id].scale_max)
+            for c in criteria
+            if c.id in values
+        )
 
 
 class Score(db.Model):

@@ -212,6 +212,9 @@ def save_review(
     if complete and not was_submitted:
         review.status = ReviewStatus.SUBMITTED
         review.submitted_at = review.submitted_at or now
+    # On submitting and on every change to a submitted review (its scores may change): the
+    # ranking reads this stored total, not the scores.
+    review.store_weighted_total(criteria)
     try:
         db.session.flush()
     except (StaleDataError, IntegrityError) as exc:

@@ -8,9 +8,12 @@ Per review, the judge's weighted total rescaled to 0..100 whatever the criteria'
 
     total = 100 * sum(w_c * (score_c - min_c) / (max_c - min_c)) / sum(w_c)
 
-over the round's criteria the judge scored. Per entry: number of counted reviews, mean, median,
-sample standard deviation (n - 1), minimum and maximum of the totals, and the mean of each
-criterion on its own scale.
+over the round's criteria the judge scored, stored on the review when it is submitted
+(`Review.weighted_total`, kept in step on every later save), so the statistics read one number
+per review and never aggregate the score rows. Per entry: number of counted reviews, mean,
+median, sample standard deviation (n - 1), minimum and maximum of the totals; and, from the
+score rows in a second statement (`criterion_means`, only the page's entries for a page), the
+mean of each criterion on its own scale.
 
 Judge severity: each total becomes a z-score against its judge's own mean and sample SD of
 totals in the round, and is mapped back onto the raw scale with the round's mean and sample SD
@@ -18,8 +21,8 @@ of all totals (`round_mean + z * round_sd`); the entry's corrected mean is the m
 A judge with fewer than `Round.severity_min_reviews` counted reviews, or who gives every entry
 the same total (SD 0), keeps raw totals. The raw mean is always shown next to it.
 
-Everything is aggregates and window functions in one statement (CTEs), on PostgreSQL and on
-SQLite >= 3.30 alike: SQLite has no STDDEV or MEDIAN, so the SD comes from the average of
+The statistics are aggregates and window functions in one statement (CTEs), on PostgreSQL and
+on SQLite >= 3.30 alike: SQLite has no STDDEV or MEDIAN, so the SD comes from the average of
 squared deviations (two passes via window means, no cancellation) and the median from
 ROW_NUMBER and COUNT over each entry's totals.
 """
@@ -29,7 +32,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Float, Select, and_, case, cast, func, literal, or_, select, text
+from sqlalchemy import (
+    Float,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    type_coerce,
+)
 
 from awards.accounts.models import Organisation, User
 from awards.cycles.models import Criterion, Round, RoundStatus, round_criteria
@@ -41,12 +57,13 @@ from awards.results.models import (
     DEFAULT_RANK_BY,
     DEFAULT_TIE_BREAK,
     Decision,
+    DecisionStatus,
     FrozenRanking,
     Outcome,
     RankBy,
 )
 from awards.results.queries import entries_condition, ranking_settings
-from awards.results.sql import rounded
+from awards.results.sql import materialized, rounded, rounded_mean
 from awards.submissions.models import Submission
 
 PLACES = 6  # statistics are compared after rounding to this many decimals
@@ -111,22 +128,27 @@ def options_for(round_: Round) -> RankingOptions:
 # The statement, piece by piece
 
 
-def counted_reviews(round_: Round, entries=None):
-    """CTE of the counted reviews of the round: review_id, judge_id, submission_id.
+def counted_reviews(round_: Round, entries=None, submission_ids=None):
+    """CTE of the counted reviews of the round: review_id, judge_id, submission_id and the
+    review's stored weighted total (never NULL: a submitted review has one).
 
-    `entries` is the round's entries_condition when the caller already has it."""
+    `entries` is the round's entries_condition when the caller already has it;
+    `submission_ids` keeps only those entries' reviews."""
     entries = entries_condition(round_) if entries is None else entries
-    return (
+    statement = (
         select(
             Review.id.label("review_id"),
             Review.judge_id.label("judge_id"),
             Review.submission_id.label("submission_id"),
+            Review.weighted_total.label("total"),
         )
         .join(Assignment, Assignment.id == Review.assignment_id)
         .join(Submission, Submission.id == Review.submission_id)
         .where(Review.round_id == round_.id, counted_review_clause(), entries)
-        .cte("counted_reviews")
     )
+    if submission_ids is not None:
+        statement = statement.where(Review.submission_id.in_(submission_ids))
+    return statement.cte("counted_reviews")
 
 
 def round_weights(round_: Round):
@@ -144,32 +166,21 @@ def round_weights(round_: Round):
     )
 
 
-def criterion_column(criterion_id: int) -> str:
-    return f"criterion_{int(criterion_id)}"
-
-
-def review_totals(round_: Round, reviews, criterion_ids: tuple[int, ...] = ()):
+def review_totals(round_: Round, reviews):
     """CTE: each review of `reviews` (a CTE with review_id, judge_id, submission_id) with its
-    weighted total on 0..100 over the round's criteria it scored, and (pivoted by conditional
-    aggregation) its score on each criterion of `criterion_ids`: the score rows are read once."""
+    weighted total on 0..100 over the round's criteria it scored, computed from its score rows:
+    for a draft, which has no stored total (the reviews export), and to check the stored ones."""
     weights = round_weights(round_)
     share = cast(Score.value - Score.scale_min, Float) / cast(
         Score.scale_max - Score.scale_min, Float
     )
     total = literal(100.0, Float) * func.sum(weights.c.weight * share) / func.sum(weights.c.weight)
-    pivot = [
-        func.max(case((Score.criterion_id == criterion_id, Score.value))).label(
-            criterion_column(criterion_id)
-        )
-        for criterion_id in criterion_ids
-    ]
     return (
         select(
             reviews.c.review_id,
             reviews.c.judge_id,
             reviews.c.submission_id,
             total.label("total"),
-            *pivot,
         )
         .select_from(reviews)
         .join(Score, Score.review_id == reviews.c.review_id)
@@ -183,20 +194,23 @@ def review_totals(round_: Round, reviews, criterion_ids: tuple[int, ...] = ()):
 def _sd_from_moments(mean, mean_of_squares, n):
     """Sample SD from the mean and the mean of squares (SQLite has no STDDEV): the variance
     n / (n - 1) * (E[x²] - E[x]²), with rounding noise below VARIANCE_EPSILON taken as 0."""
-    variance = (mean_of_squares - mean * mean) * n / func.nullif(n - 1, 0)
+    # n - 1 as a float: as an integer it would be cast to NUMERIC, which PostgreSQL turns back
+    # into a float through text, for every entry; the value is the same.
+    variance = (mean_of_squares - mean * mean) * n / cast(func.nullif(n - 1, 0), Float)
     return case((variance < VARIANCE_EPSILON, 0.0), else_=func.sqrt(variance))
 
 
-def review_statistics(round_: Round, options: RankingOptions, entries=None, criterion_ids=()):
+def review_statistics(round_: Round, options: RankingOptions, entries=None, totals=None):
     """CTE: every counted total with its judge's statistics, whether the judge is calibrated,
     its severity-corrected value and its position among its entry's totals (for the median).
 
-    Judges' and the round's moments are small GROUP BYs (one row per judge, one row for the
-    round) joined back, so each total is corrected with two precomputed numbers per judge:
-    corrected = total * scale + shift, with scale = round_sd / judge_sd and
+    `totals` (review_id, judge_id, submission_id, total) defaults to the counted reviews with
+    their stored totals. Judges' and the round's moments are small GROUP BYs (one row per
+    judge, one row for the round) joined back, so each total is corrected with two precomputed
+    numbers per judge: corrected = total * scale + shift, with scale = round_sd / judge_sd and
     shift = round_mean - judge_mean * scale (scale 1, shift 0 for a judge who keeps raw totals).
     """
-    totals = review_totals(round_, counted_reviews(round_, entries), criterion_ids)
+    totals = counted_reviews(round_, entries) if totals is None else totals
     t = totals.c
     squared = t.total * t.total
     per_judge = (
@@ -230,6 +244,10 @@ def review_statistics(round_: Round, options: RankingOptions, entries=None, crit
         .select_from(per_judge)
         .join(per_round, literal(True))
         .cte("judge_statistics")
+        # Computed once per judge: inlined, both databases would work out each judge's scale
+        # and shift (square roots, casts) again for every review row (SQLite for every pair
+        # of review and judge).
+        .prefix_with(materialized())
     )
     g = judges.c
     entry_window = {
@@ -254,10 +272,10 @@ def review_statistics(round_: Round, options: RankingOptions, entries=None, crit
     )
 
 
-def entry_statistics(round_: Round, options: RankingOptions, entries=None, criterion_ids=()):
+def entry_statistics(round_: Round, options: RankingOptions, entries=None, totals=None):
     """CTE: one row per entry with counted reviews: n_reviews, mean, corrected_mean, median,
-    sd, min, max (all on 0..100) and the mean score of each criterion on its own scale."""
-    reviews = review_statistics(round_, options, entries, criterion_ids)
+    sd, min, max (all on 0..100)."""
+    reviews = review_statistics(round_, options, entries, totals)
     r = reviews.c
     middle = or_(r.position == (r.entry_n + 1) // 2, r.position == (r.entry_n + 2) // 2)
     mean = func.avg(r.total)
@@ -273,24 +291,17 @@ def entry_statistics(round_: Round, options: RankingOptions, entries=None, crite
             ).label("sd"),
             rounded(func.min(r.total), PLACES).label("min"),
             rounded(func.max(r.total), PLACES).label("max"),
-            *[
-                rounded(func.avg(cast(r[criterion_column(cid)], Float)), PLACES).label(
-                    criterion_column(cid)
-                )
-                for cid in criterion_ids
-            ],
         )
         .group_by(r.submission_id)
         .cte("entry_statistics")
     )
 
 
-def ranking_statement(
-    round_: Round, options: RankingOptions, criterion_ids: tuple[int, ...] = ()
-) -> Select:
-    """Every entry of the round (reviewed or not) with its statistics, decision and rank."""
+def ranking_statement(round_: Round, options: RankingOptions, totals=None) -> Select:
+    """Every entry of the round (reviewed or not) with its statistics, decision and rank.
+    `totals`: see review_statistics."""
     entries = entries_condition(round_)
-    stats = entry_statistics(round_, options, entries, criterion_ids)
+    stats = entry_statistics(round_, options, entries, totals)
     e = stats.c
     n_reviews = func.coalesce(e.n_reviews, 0)
     columns = {
@@ -323,7 +334,6 @@ def ranking_statement(
             e.sd,
             e.min,
             e.max,
-            *[e[criterion_column(cid)] for cid in criterion_ids],
             case((e.sd > options.disagreement_threshold, 1), else_=0).label("disagreement"),
             Decision.id.label("decision_id"),
             Decision.outcome,
@@ -435,49 +445,72 @@ def _float(value) -> float | None:
     return None if value is None else float(value)
 
 
-def _rows(result, criterion_ids: tuple[int, ...]) -> tuple[list[RankingRow], int | None]:
-    """RankingRows from the statement's rows (by position: 10,000 rows convert quickly), and
-    the number of entries in the whole ranking (None when the page is empty)."""
-    keys = list(result.keys())
-    at = {key: index for index, key in enumerate(keys)}
-    criterion_at = [(cid, at[criterion_column(cid)]) for cid in criterion_ids]
+# What compute_ranking reads of ranking_statement, in RankingRow's field order, and then the
+# number of entries in the whole ranking.
+ROW_COLUMNS = (
+    "rank",
+    "submission_id",
+    "reference_code",
+    "title",
+    "organisation",
+    "city",
+    "country_code",
+    "region",
+    "n_reviews",
+    "mean",
+    "corrected_mean",
+    "median",
+    "sd",
+    "min",
+    "max",
+    "disagreement",
+    "tied",
+    "outcome",
+    "preselected_outcome",
+    "reason",
+    "decision_status",
+    "total_entries",
+)
+# Read as plain strings and mapped here: cheaper than SQLAlchemy's enum conversion per value.
+PLAIN_TEXT_COLUMNS = ("outcome", "preselected_outcome", "decision_status")
+
+
+def _rows_statement(ranked) -> Select:
+    """The rows compute_ranking reads from the ranking subquery `ranked`, in rank order, with
+    `tied` (the ranking key equals a neighbour's) worked out in SQL."""
+    c = ranked.c
+    tied = case(
+        (and_(c.key.is_not(None), or_(c.previous_key == c.key, c.next_key == c.key)), 1),
+        else_=0,
+    )
+    columns = {name: c[name] for name in ROW_COLUMNS if name != "tied"}
+    columns.update({name: type_coerce(c[name], String) for name in PLAIN_TEXT_COLUMNS})
+    columns.update({name: func.coalesce(c[name], "") for name in ("reference_code", "reason")})
+    columns["tied"] = tied
+    return select(*[columns[name].label(name) for name in ROW_COLUMNS]).order_by(c.rank)
+
+
+def _rows(result) -> tuple[list[RankingRow], int | None]:
+    """RankingRows from the rows of _rows_statement, fetched at once and read by position
+    (10,000 rows convert quickly), and the number of entries in the whole ranking (None when
+    the page is empty)."""
     outcomes = {o.value: o for o in Outcome}
-    outcomes.update({o: o for o in Outcome})
+    statuses = {s.value: s for s in DecisionStatus}
+    rows = result.all()
     lines = []
-    total = None
-    for row in result:
-        total = row[at["total_entries"]]
-        key, previous_key, next_key = row[at["key"]], row[at["previous_key"]], row[at["next_key"]]
-        outcome, preselected = row[at["outcome"]], row[at["preselected_outcome"]]
+    for *statistics, disagreement, tied, outcome, preselected, reason, decision_status, _ in rows:
         lines.append(
             RankingRow(
-                rank=row[at["rank"]],
-                submission_id=row[at["submission_id"]],
-                reference_code=row[at["reference_code"]] or "",
-                title=row[at["title"]],
-                organisation=row[at["organisation"]],
-                city=row[at["city"]],
-                country_code=row[at["country_code"]],
-                region=row[at["region"]],
-                n_reviews=row[at["n_reviews"]],
-                mean=_float(row[at["mean"]]),
-                corrected_mean=_float(row[at["corrected_mean"]]),
-                median=_float(row[at["median"]]),
-                sd=_float(row[at["sd"]]),
-                min=_float(row[at["min"]]),
-                max=_float(row[at["max"]]),
-                disagreement=bool(row[at["disagreement"]]),
-                tied=key is not None and (previous_key == key or next_key == key),
-                outcome=outcomes[outcome] if outcome else None,
-                preselected_outcome=outcomes[preselected] if preselected else None,
-                reason=row[at["reason"]] or "",
-                decision_status=row[at["decision_status"]],
-                criteria={
-                    cid: float(row[index]) for cid, index in criterion_at if row[index] is not None
-                },
+                *statistics,  # rank to max
+                bool(disagreement),
+                bool(tied),
+                outcomes[outcome] if outcome else None,
+                outcomes[preselected] if preselected else None,
+                reason,
+                statuses[decision_status] if decision_status else None,
             )
         )
-    return lines, total
+    return lines, (rows[0][-1] if rows else None)
 
 
 @dataclass
@@ -499,6 +532,42 @@ def round_criterion_ids(round_: Round) -> tuple[int, ...]:
     )
 
 
+def criterion_means(
+    round_: Round,
+    criterion_ids: tuple[int, ...] | None = None,
+    submission_ids: list[int] | None = None,
+) -> dict[int, dict[int, float]]:
+    """Each entry's mean score on each criterion of the round (on the criterion's own scale,
+    rounded to PLACES) over its counted reviews: {submission_id: {criterion_id: mean}}, the
+    criteria in the round's order; only the entries of `submission_ids` when given (a page).
+
+    The one statistic the stored totals cannot give: one pass over the entries' score rows,
+    pivoted by conditional aggregation. An entry without counted reviews is left out."""
+    criterion_ids = round_criterion_ids(round_) if criterion_ids is None else criterion_ids
+    if not criterion_ids or submission_ids == []:
+        return {}
+    reviews = counted_reviews(round_, submission_ids=submission_ids)
+    values = [case((Score.criterion_id == cid, Score.value)) for cid in criterion_ids]
+    averages = [rounded_mean(func.sum(value), func.count(value), PLACES) for value in values]
+    rows = (
+        db.session.connection()
+        .execute(
+            select(reviews.c.submission_id, *averages)
+            .join(Score, Score.review_id == reviews.c.review_id)
+            .where(Score.value.is_not(None))
+            .group_by(reviews.c.submission_id)
+        )
+        .all()
+    )
+    means = {}
+    for submission_id, *row_means in rows:
+        entry = dict(zip(criterion_ids, row_means, strict=True))
+        if None in row_means:  # a criterion no counted review scored
+            entry = {cid: mean for cid, mean in entry.items() if mean is not None}
+        means[submission_id] = entry
+    return means
+
+
 def compute_ranking(
     round_: Round,
     options: RankingOptions | None = None,
@@ -508,20 +577,24 @@ def compute_ranking(
     with_criteria: bool = True,
 ) -> Ranking:
     """The live ranking of a round (or a page of it with `limit`/`offset`): one statement that
-    reads the score rows once and returns every statistic, raw and corrected, with the
-    per-criterion means, the decision and the rank of each entry."""
+    reads each counted review's stored total once and returns every statistic, raw and
+    corrected, with the decision and the rank of each entry; then, unless `with_criteria` is
+    False, the per-criterion means of the entries returned (`criterion_means`)."""
     options = options or options_for(round_)
-    criterion_ids = round_criterion_ids(round_) if with_criteria else ()
     _tune_session()
-    ranked = ranking_statement(round_, options, criterion_ids).subquery("ranking")
-    statement = select(ranked).order_by(ranked.c.rank)
+    statement = _rows_statement(ranking_statement(round_, options).subquery("ranking"))
     if limit is not None:
         statement = statement.limit(limit).offset(offset)
     # A Core execution: the rows are plain values, no ORM loading on the way.
     result = db.session.connection().execute(statement)
-    rows, total = _rows(result, criterion_ids)
+    rows, total = _rows(result)
     if total is None:
         total = _count_entries(round_)
+    if with_criteria and rows:
+        page = None if limit is None else [row.submission_id for row in rows]
+        means = criterion_means(round_, submission_ids=page)
+        for row in rows:
+            row.criteria = means.get(row.submission_id, {})
     return Ranking(rows=rows, total=int(total), options=options)
 
 

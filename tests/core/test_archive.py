@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, make_url, select, text
 from awards import create_app
 from awards.audit import record
 from awards.extensions import db as _db
+from awards.judging.models import weighted_total
 from awards.models import (
     Assignment,
     Attachment,
@@ -88,6 +89,7 @@ def _build_cycle(storage):
                 comment="new",
             )
         )
+        review.store_weighted_total(round_.criteria)
         _db.session.add_all([submission, other_submission, round_, assignment, review])
     _db.session.flush()
     record(applicant, "submission.submitted", submission, after={"status": "submitted"})
@@ -162,6 +164,11 @@ def test_export_then_import_round_trips_exactly(app, storage, tmp_path, empty_in
         review = _db.session.scalar(select(Review))
         assert [s.value for s in review.scores] == [8]
         assert cycle.criteria[0].weight == Decimal("1.00")
+        criterion = cycle.criteria[0]
+        # The stored total came through as it was written: 100 * (8 - min) / (max - min).
+        assert review.weighted_total == weighted_total(
+            [(criterion.weight, 8, criterion.scale_min, criterion.scale_max)]
+        )
         attachment = _db.session.scalar(select(Attachment))
         restored_storage = empty_installation.extensions["awards_storage"]
         assert restored_storage.get_bytes(attachment.storage_key) == b"%PDF-1.4 market report"

@@ -2,6 +2,7 @@
 database's own guards."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -97,6 +98,58 @@ def test_review_journey_draft_then_submit_then_change(db):
         comment_field(c3.id): "Local",
         "overall_comment": "",
     }
+
+
+def _total_from_scores(db, review: Review) -> float:
+    """The review's weighted total as the results' SQL computes it from its score rows."""
+    from awards.results.ranking import review_totals
+
+    reviews = (
+        select(
+            Review.id.label("review_id"),
+            Review.judge_id.label("judge_id"),
+            Review.submission_id.label("submission_id"),
+        )
+        .where(Review.id == review.id)
+        .cte("one_review")
+    )
+    totals = review_totals(review.round, reviews)
+    return db.session.scalar(select(totals.c.total))
+
+
+def _stored_total(db, review: Review) -> float | None:
+    return db.session.scalar(select(Review.weighted_total).where(Review.id == review.id))
+
+
+def test_submit_stores_the_weighted_total_and_every_change_updates_it(db):
+    setting = make_setting()
+    c1, c2, c3 = setting.criteria
+    c1.weight, c3.scale_min, c3.scale_max = Decimal("2"), 0, 4
+    db.session.commit()
+    assignment = setting.assignment()
+
+    review = save_review(assignment, review_input(setting, [6, None, None]), actor=setting.judge)
+    db.session.commit()
+    assert _stored_total(db, review) is None  # a draft does not count: no total
+
+    review = save_review(
+        assignment,
+        review_input(setting, [7, 10, 1], version=1),
+        actor=setting.judge,
+        intent=ReviewIntent.SUBMIT,
+    )
+    db.session.commit()
+    # 100 * (2 * 6/9 + 1 * 9/9 + 1 * 1/4) / (2 + 1 + 1)
+    assert _stored_total(db, review) == pytest.approx(100 * (12 / 9 + 1 + 0.25) / 4)
+    assert _stored_total(db, review) == pytest.approx(_total_from_scores(db, review), abs=1e-12)
+
+    review = save_review(
+        assignment, review_input(setting, [7, 10, 4], version=2), actor=setting.judge
+    )
+    db.session.commit()
+    # The change to a submitted review moves its total with it: 100 * (12/9 + 1 + 1) / 4
+    assert _stored_total(db, review) == pytest.approx(100 * (12 / 9 + 2) / 4)
+    assert _stored_total(db, review) == pytest.approx(_total_from_scores(db, review), abs=1e-12)
 
 
 def test_history_never_records_private_notes(db):

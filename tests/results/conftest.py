@@ -153,6 +153,7 @@ class ResultsBuilder:
                     comment=comments[index] if comments else "",
                 )
             )
+        review.store_weighted_total(round_.criteria)
         _db.session.add_all([assignment, review])
         _db.session.commit()
         return review

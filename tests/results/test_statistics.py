@@ -9,7 +9,17 @@ import pytest
 from awards.models import AssignmentStatus, ReviewStatus, RoundKind, RoundStatus, SubmissionStatus
 from awards.results.models import RankBy
 from awards.results.queries import entries_for_round
-from awards.results.ranking import RankingOptions, compute_ranking, judge_statistics
+from awards.results.ranking import (
+    RankingOptions,
+    _rows,
+    _rows_statement,
+    compute_ranking,
+    counted_reviews,
+    judge_statistics,
+    options_for,
+    ranking_statement,
+    review_totals,
+)
 
 ROOT_800 = math.sqrt(800)  # sample SD of the totals 20, 40, 60, 60, 80, 100
 
@@ -340,3 +350,36 @@ def test_active_conflict_stops_a_review_counting_until_lifted(build, db):
 
     assert (while_conflicted.n_reviews, while_conflicted.mean) == (1, 60.0)
     assert (after_lifting.n_reviews, after_lifting.mean) == (2, 80.0)
+
+
+def test_ranking_on_stored_totals_is_the_ranking_computed_from_the_scores(build, db):
+    """The ranking reads each review's stored total; computing every total again from the
+    score rows must give the same ranking, statistic for statistic."""
+    import random
+
+    rng = random.Random(9)
+    cycle = build.cycle()
+    criteria = [
+        build.criterion(cycle, "Innovation", weight="2.5", low=1, high=5),
+        build.criterion(cycle, "Impact", weight="1", low=0, high=10),
+        build.criterion(cycle, "Transferability", weight="0.75", low=1, high=7),
+    ]
+    round_ = build.round(cycle, criteria, severity_min_reviews=3)
+    judges = [build.judge() for _ in range(6)]
+    for number in range(15):
+        entry = build.entry(cycle, reference=f"E-{number:02d}")
+        for judge in rng.sample(judges, rng.randint(1, 5)):
+            values = [rng.randint(c.scale_min, c.scale_max) for c in criteria]
+            build.review(round_, judge, entry, values)
+
+    stored = compute_ranking(round_)
+    from_scores = review_totals(round_, counted_reviews(round_))
+    ranked = ranking_statement(round_, options_for(round_), totals=from_scores).subquery()
+    recomputed, total = _rows(db.session.execute(_rows_statement(ranked)))
+
+    assert all(row.n_reviews > 0 for row in stored.rows)
+    assert any(row.corrected_mean != row.mean for row in stored.rows)  # judges were corrected
+    assert total == stored.total == 15
+    for row, expected in zip(stored.rows, recomputed, strict=True):
+        row.criteria = {}
+        assert row == expected

@@ -1,8 +1,8 @@
 """Initial schema: accounts, cycles, submissions, judging, results, audit, outbox
 
-Revision ID: 71e45bee0e5a
+Revision ID: 6eacb2a9be91
 Revises: 
-Create Date: 2026-11-28 18:08:57.588397
+Create Date: 2026-11-28 20:13:00.471436
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '71e45bee0e5a'
+revision = '6eacb2a9be91'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -530,8 +530,10 @@ def upgrade():
     sa.Column('private_notes', sa.Text(), nullable=False),
     sa.Column('submitted_at', sa.DateTime(), nullable=True),
     sa.Column('lock_version', sa.Integer(), nullable=False),
+    sa.Column('weighted_total', sa.Double(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("(status = 'submitted' AND weighted_total IS NOT NULL) OR (status <> 'submitted' AND weighted_total IS NULL)", name=op.f('ck_reviews_weighted_total_when_submitted')),
     sa.CheckConstraint('lock_version > 0', name=op.f('ck_reviews_lock_version_positive')),
     sa.ForeignKeyConstraint(['assignment_id'], ['assignments.id'], name=op.f('fk_reviews_assignment_id_assignments'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['judge_id'], ['users.id'], name=op.f('fk_reviews_judge_id_users'), ondelete='CASCADE'),
