@@ -220,6 +220,9 @@ class ReviewFactory(BaseFactory):
 
     class Meta:
         model = Review
+        # Added, not yet written: a submitted review needs its scores and weighted total
+        # before the database sees it (ck_reviews_weighted_total_when_submitted).
+        sqlalchemy_session_persistence = None
 
     assignment = factory.SubFactory(AssignmentFactory)
     round_id = factory.SelfAttribute("assignment.round_id")
@@ -233,16 +236,19 @@ class ReviewFactory(BaseFactory):
     @factory.post_generation
     def score(obj, create, extracted, **kwargs):
         value = 7 if extracted is None else extracted
-        for criterion in obj.assignment.round.criteria:
-            obj.scores.append(
-                Score(
-                    criterion_id=criterion.id,
-                    scale_min=criterion.scale_min,
-                    scale_max=criterion.scale_max,
-                    value=value,
-                    comment=kwargs.get("comment", ""),
+        with db.session.no_autoflush:  # loading the criteria must not write the review yet
+            criteria = obj.assignment.round.criteria
+            for criterion in criteria:
+                obj.scores.append(
+                    Score(
+                        criterion_id=criterion.id,
+                        scale_min=criterion.scale_min,
+                        scale_max=criterion.scale_max,
+                        value=value,
+                        comment=kwargs.get("comment", ""),
+                    )
                 )
-            )
+            obj.store_weighted_total(criteria)
         if create:
             db.session.commit()
 

@@ -61,6 +61,7 @@ def _fellow_judge(world, *, submitted: bool):
     review = ReviewFactory(assignment=assignment, score=3)
     if not submitted:
         review.status, review.submitted_at = ReviewStatus.DRAFT, None
+        review.weighted_total = None  # a draft has no total yet
     db.session.commit()
     return fellow
 
