@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -50,7 +51,8 @@ def free_port() -> int:
 def free_weed_ports(count: int = 4) -> list[int]:
     """Ports p with p + 10000 also free: every SeaweedFS component listens on its gRPC twin."""
     ports: list[int] = []
-    candidate = 20000 + (os.getpid() * 7) % 20000
+    # A random start: two suites or benches starting at once must not walk the same ports.
+    candidate = 20000 + secrets.randbelow(20000)
     while len(ports) < count:
         candidate = 20000 + (candidate + 1 - 20000) % 25000
         if port_is_free(candidate) and port_is_free(candidate + 10000):
@@ -97,7 +99,23 @@ class SeaweedFS:
     def endpoint_url(self) -> str:
         return f"http://127.0.0.1:{self.s3_port}"
 
-    def start(self, timeout: float = 60) -> SeaweedFS:
+    def start(self, timeout: float = 60, attempts: int = 3) -> SeaweedFS:
+        """Start `weed` and wait for its S3 port. Another process can take a chosen port in the
+        moment before `weed` binds it (weed then exits, while the port answers for the other
+        process): start again on fresh ports."""
+        for attempt in range(attempts):
+            self._start_once(timeout)
+            time.sleep(1)  # weed exits at once when a listener cannot bind
+            if self.process.poll() is None:
+                return self
+            self.stop()
+            if attempt + 1 < attempts:
+                self.master_port, self.volume_port, self.filer_port, self.s3_port = (
+                    free_weed_ports()
+                )
+        raise RuntimeError(f"SeaweedFS exited right after starting; see {self.log_path}")
+
+    def _start_once(self, timeout: float) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ)
         # With these set at start, SeaweedFS checks every request's signature.
@@ -134,7 +152,6 @@ class SeaweedFS:
         except RuntimeError as exc:
             self.stop()
             raise RuntimeError(f"SeaweedFS did not start ({exc}); see {self.log_path}") from exc
-        return self
 
     def stop(self, grace: float = 5) -> None:
         """SIGTERM, then SIGKILL after `grace` seconds.
