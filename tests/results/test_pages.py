@@ -77,7 +77,9 @@ def test_ranking_page_query_count_does_not_grow_with_entries(build, db, login_as
 
     assert response.status_code == 200
     assert response.get_data(as_text=True).count('href="/secretariat/results/rounds/') >= 30
-    assert len(many) == len(few) <= 12
+    # PostgreSQL also gets the ranking's SET LOCAL work_mem (awards/results/ranking.py).
+    session_settings = 1 if db.engine.dialect.name == "postgresql" else 0
+    assert len(many) == len(few) <= 12 + session_settings
 
 
 def test_invalid_settings_rerender_with_the_message_and_the_values(build, db, login_as):
