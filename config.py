@@ -80,6 +80,11 @@ class Config:
     # Public pages anonymous visitors read in bulk (the published results) are rendered once per
     # language and kept in each app process this long (also their Cache-Control max-age).
     PUBLIC_PAGE_CACHE_SECONDS = _env_int("PUBLIC_PAGE_CACHE_SECONDS", 60)
+    # Pages of signed-in people (the judges' dashboard and entries) are kept in each app process
+    # until the data under them changes (awards/core/private_cache.py), at most this long and
+    # within this much memory per process. 0 seconds turns it off.
+    PRIVATE_PAGE_CACHE_SECONDS = _env_int("PRIVATE_PAGE_CACHE_SECONDS", 300)
+    PRIVATE_PAGE_CACHE_MB = _env_int("PRIVATE_PAGE_CACHE_MB", 16)
 
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"

@@ -70,9 +70,11 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     app.extensions["awards_storage"] = Storage.from_config(app.config)
-    from awards.core import page_cache
+    from awards.core import changes, page_cache, private_cache
 
     page_cache.init_app(app)
+    changes.init_app(app)
+    private_cache.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
+from flask_login.utils import _create_identifier
 from sqlalchemy import create_engine, make_url, text
 
 from awards import create_app
@@ -126,13 +127,14 @@ def _empty_all_tables() -> None:
 @pytest.fixture(autouse=True)
 def _clean_state(request, smtp_server):
     """Each test starts with empty tables, an empty mailbox, fresh rate limits and no cached
-    public page."""
+    page."""
     smtp_server.messages.clear()
     if "app" not in request.fixturenames:
         yield
         return
     app = request.getfixturevalue("app")
     app.extensions["awards_page_cache"].clear()
+    app.extensions["awards_private_cache"].clear()
     with app.app_context():
         limiter.reset()
         yield
@@ -164,9 +166,21 @@ def mailbox(smtp_server) -> SMTPSink:
 def login(client, user) -> None:
     """Sign a test client in as `user` without going through the form."""
     user_id = str(user.id)  # read first: the session transaction ends the db session
+    identifier = contextvars.Context().run(_identifier_of, client)
     with client.session_transaction() as session:
         session["_user_id"] = user_id
         session["_fresh"] = True
+        # What Flask-Login's own sign-in stores: with it, pages kept per viewer are served from
+        # memory in every test that signs in this way, as in production.
+        session["_id"] = identifier
+        # The sign-in form left its form token behind, as in a browser.
+        session["csrf_token"] = secrets.token_hex(20)
+
+
+def _identifier_of(client) -> str:
+    """The browser fingerprint Flask-Login would record for this client's requests."""
+    with client.application.test_request_context(environ_base=client.environ_base):
+        return _create_identifier()
 
 
 @pytest.fixture

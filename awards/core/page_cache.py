@@ -29,11 +29,18 @@ MAX_ENTRIES = 256
 
 
 class PageCache:
-    def __init__(self, ttl_seconds: float, max_entries: int = MAX_ENTRIES) -> None:
+    """Rendered pages by key, each for at most `ttl_seconds`; the least recently used go first
+    beyond `max_entries` or `max_bytes`. Thread-safe (gunicorn's threaded workers share it)."""
+
+    def __init__(
+        self, ttl_seconds: float, max_entries: int = MAX_ENTRIES, max_bytes: int | None = None
+    ) -> None:
         self.ttl_seconds = ttl_seconds
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
         self._entries: OrderedDict[Hashable, tuple[float, bytes]] = OrderedDict()
-        self._lock = threading.Lock()  # gunicorn's threaded workers share one process
+        self._bytes = 0
+        self._lock = threading.Lock()
 
     def get(self, key: Hashable) -> bytes | None:
         with self._lock:
@@ -42,27 +49,54 @@ class PageCache:
                 return None
             expires, body = found
             if expires <= time.monotonic():
-                del self._entries[key]
+                self._drop(key)
                 return None
             self._entries.move_to_end(key)
             return body
 
-    def put(self, key: Hashable, body: bytes) -> None:
-        if self.ttl_seconds <= 0:
+    def put(self, key: Hashable, body: bytes, ttl_seconds: float | None = None) -> None:
+        """Keep `body` for the cache's TTL, or for `ttl_seconds` when that is shorter."""
+        ttl = self.ttl_seconds if ttl_seconds is None else min(ttl_seconds, self.ttl_seconds)
+        if ttl <= 0 or (self.max_bytes is not None and len(body) > self.max_bytes):
             return
         with self._lock:
-            self._entries[key] = (time.monotonic() + self.ttl_seconds, body)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            if key in self._entries:
+                self._drop(key)
+            self._entries[key] = (time.monotonic() + ttl, body)
+            self._bytes += len(body)
+            while len(self._entries) > self.max_entries or (
+                self.max_bytes is not None and self._bytes > self.max_bytes
+            ):
+                self._drop(next(iter(self._entries)))
+
+    def _drop(self, key: Hashable) -> None:
+        _, body = self._entries.pop(key)
+        self._bytes -= len(body)
+
+    @property
+    def size_in_bytes(self) -> int:
+        return self._bytes
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._bytes = 0
+
+
+PUBLIC_PAGE_ATTRIBUTE = "awards_public_page"
 
 
 def init_app(app) -> None:
     app.extensions["awards_page_cache"] = PageCache(app.config["PUBLIC_PAGE_CACHE_SECONDS"])
+    # First of all: a page served from memory skips every other hook (rate limits, sign-in).
+    app.before_request_funcs.setdefault(None, []).insert(0, serve_from_public_cache)
+
+
+def kept_for_anonymous(view: Callable) -> Callable:
+    """Marks a view that answers through `cached_for_anonymous`, so that a request its cache
+    can answer is answered before anything else runs."""
+    setattr(view, PUBLIC_PAGE_ATTRIBUTE, True)
+    return view
 
 
 def page_cache() -> PageCache:
@@ -87,14 +121,32 @@ def cached_for_anonymous(render: Callable[[], str]) -> Response:
     this language was rendered less than the TTL ago. `render` may abort (a 404 is not kept)."""
     if not is_anonymous_visit():
         return make_response(render())
-    key = (request.full_path, str(get_locale()))
+    key = _anonymous_key()
     cache = page_cache()
     body = cache.get(key)
     if body is None:
         body = render().encode()
         cache.put(key, body)
-    response = make_response(body)
-    response.content_type = "text/html; charset=utf-8"
+    return _public_response(body, cache)
+
+
+def serve_from_public_cache():
+    if request.method != "GET" or request.endpoint is None:
+        return None
+    view = current_app.view_functions.get(request.endpoint)
+    if not getattr(view, PUBLIC_PAGE_ATTRIBUTE, False) or not is_anonymous_visit():
+        return None
+    cache = page_cache()
+    body = cache.get(_anonymous_key())
+    return None if body is None else _public_response(body, cache)
+
+
+def _anonymous_key() -> tuple:
+    return (request.full_path, str(get_locale()))
+
+
+def _public_response(body: bytes, cache: PageCache) -> Response:
+    response = current_app.response_class(body, content_type="text/html; charset=utf-8")
     # Shared caches in front of the app (a CDN) may keep it for as long as this process does.
     response.headers["Cache-Control"] = f"public, max-age={int(cache.ttl_seconds)}"
     return response

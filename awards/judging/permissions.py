@@ -23,6 +23,19 @@ def round_accepts_reviews(round_: Round, now: datetime | None = None) -> bool:
     return round_.closes_at is None or now < round_.closes_at
 
 
+def next_change_of_access(rounds, now: datetime | None = None) -> datetime | None:
+    """The next moment one of `rounds` opens or closes for reviews by the clock alone: pages
+    showing whether they accept reviews change then."""
+    now = now or utcnow()
+    moments = [
+        moment
+        for round_ in rounds
+        for moment in (round_.opens_at, round_.closes_at)
+        if moment is not None and moment > now
+    ]
+    return min(moments, default=None)
+
+
 def can_view_entry(user, assignment: Assignment | None) -> bool:
     """A judge sees an entry only through their own active assignment in a round that has
     opened (open, or closed and then read-only). Anything else is a 404."""

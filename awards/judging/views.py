@@ -18,6 +18,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from awards.accounts.permissions import judge_required, staff_required
+from awards.core.private_cache import expire_private_page_at, private_page
 from awards.cycles.models import RoundStatus
 from awards.db import utcnow
 from awards.errors import DomainError, StaleEdit
@@ -51,8 +52,10 @@ def _attach_review_errors(form, exc: DomainError) -> None:
 
 @bp.get("/")
 @judge_required
+@private_page
 def dashboard():
     rounds = queries.judge_dashboard(current_user.id)
+    expire_private_page_at(permissions.next_change_of_access([p.round for p in rounds]))
     return render_template(
         "judging/dashboard.html",
         rounds=rounds,
@@ -68,6 +71,7 @@ def guide():
 
 @bp.route("/rounds/<int:round_id>/entries/<int:submission_id>", methods=["GET", "POST"])
 @judge_required
+@private_page
 def entry(round_id: int, submission_id: int):
     assignment = _assignment_or_404(round_id, submission_id)
     review = queries.review_for(assignment)
@@ -123,6 +127,7 @@ def _after_save(assignment, review: Review, form, *, was_submitted: bool):
 
 def _render_entry(assignment, review, form, *, saved_now=None, conflict_form=None):
     round_ = assignment.round
+    expire_private_page_at(permissions.next_change_of_access([round_]))
     order = queries.judge_round_order(current_user.id, assignment.round_id)
     position = next(
         (i for i, e in enumerate(order) if e.submission_id == assignment.submission_id), 0

@@ -25,7 +25,7 @@ from wtforms.fields.choices import SelectChoice
 
 from awards.accounts.permissions import public, staff_required
 from awards.accounts.regions import country_name
-from awards.core.page_cache import cached_for_anonymous
+from awards.core.page_cache import cached_for_anonymous, kept_for_anonymous
 from awards.cycles.models import Cycle, Round
 from awards.errors import DomainError
 from awards.extensions import db
@@ -428,6 +428,7 @@ def _public_cycle_or_404(slug: str) -> Cycle:
 
 @bp.get("/results/<slug>")
 @public
+@kept_for_anonymous
 def public_page(slug: str):
     def render() -> str:
         cycle = _public_cycle_or_404(slug)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask import request
 from sqlalchemy import update
 
 from awards.db import frozen_clock, utcnow
@@ -54,6 +55,26 @@ def test_anonymous_visitors_get_the_page_rendered_once_per_publication(build, db
     republished = client.get("/results/gza6").get_data(as_text=True)
     assert "Bogotá renamed" in republished
     assert "Bogotá initiative" not in republished
+
+
+def test_a_kept_page_is_answered_before_any_other_request_hook(build, db, client, app):
+    published(build, db)
+    reached: list[str] = []
+
+    def later_hook():  # where rate limits, sign-in and the like run
+        reached.append(request.path)
+
+    hooks = app.before_request_funcs.setdefault(None, [])
+    hooks.append(later_hook)
+    try:
+        first = client.get("/results/gza6")
+        second = client.get("/results/gza6")
+    finally:
+        hooks.remove(later_hook)
+
+    assert first.data == second.data
+    assert reached == ["/results/gza6"]
+    assert second.headers["Cache-Control"] == "public, max-age=60"
 
 
 def test_signed_in_visitors_always_get_a_fresh_page(build, db, client, login_as):
