@@ -3,6 +3,7 @@ class (NUL characters stripped, truncated bodies refused)."""
 
 from __future__ import annotations
 
+import io
 from functools import cache
 from urllib.parse import urlsplit
 
@@ -38,9 +39,21 @@ class StrictFormDataParser(FormDataParser):
     boundary, becomes an empty form, which pages would answer with "choose a file". Raising
     lets the request say what really happened."""
 
+    #: How much of the body each read from the server asks for. Werkzeug's multipart parser reads
+    #: 64 KiB at a time; gunicorn receives up to 1 MiB per recv() and keeps the rest in a buffer
+    #: it copies whole on every read, so a 10 MB upload was copied about 150 times over (half
+    #: the time of parsing it, measured in a worker). Reading in steps of the server's own size
+    #: takes each received block once; the parser still gets its 64 KiB pieces from memory.
+    read_bytes = 1024 * 1024
+
     def __init__(self, *args, **kwargs) -> None:
         kwargs["silent"] = False
         super().__init__(*args, **kwargs)
+
+    def _parse_multipart(self, stream, mimetype, content_length, options):
+        if isinstance(stream, io.RawIOBase):  # Werkzeug's LimitedStream: a Content-Length
+            stream = io.BufferedReader(stream, self.read_bytes)
+        return super()._parse_multipart(stream, mimetype, content_length, options)
 
 
 class CleanRequest(Request):

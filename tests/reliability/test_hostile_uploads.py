@@ -16,7 +16,9 @@ import zipfile
 
 import pytest
 from werkzeug.serving import make_server
+from werkzeug.test import EnvironBuilder
 
+from awards.security import CleanRequest
 from awards.submissions import files
 from tests.submissions.conftest import (  # noqa: F401 (fixtures)
     JSON,
@@ -201,13 +203,14 @@ def post_raw(port: int, path: str, cookie: str, body: bytes, declared: int, acce
 
 @pytest.mark.parametrize("accept", ["text/html", "application/json"])
 @pytest.mark.parametrize("mismatch", ["declares-more-than-sent", "sends-more-than-declared"])
+@pytest.mark.parametrize("padding", [40_000, 3 * 1024 * 1024])  # within one read of 1 MiB, and not
 def test_a_body_whose_length_disagrees_with_its_content_is_refused_and_the_draft_kept(
-    client, draft, db, with_text, live_app, mismatch, accept
+    client, draft, db, with_text, live_app, mismatch, accept, padding
 ):
     """Declaring less than is sent cuts the body at the declared length, before the closing
     boundary; declaring more leaves the server reading until the client stops. Either way the
     file is incomplete: it must be refused, never stored truncated."""
-    body = multipart_body(PDF_BYTES + b"%" + b"x" * 40_000 + b"\n%%EOF\n")
+    body = multipart_body(PDF_BYTES + b"%" + b"x" * padding + b"\n%%EOF\n")
     if mismatch == "declares-more-than-sent":
         sent, declared = body[:-1000], len(body)
     else:
@@ -234,3 +237,44 @@ def test_the_same_upload_complete_is_stored_whole(client, draft, db, with_text, 
     [attachment] = attachments_of(db, draft.id)
     assert attachment.original_name == "plan.pdf"
     assert attachment.size_bytes == len(payload)
+
+
+class RecordingInput:
+    """A server's input stream, with only `read` like gunicorn's, that notes the size of every
+    read the app asks for."""
+
+    def __init__(self, data: bytes):
+        self.data = io.BytesIO(data)
+        self.asked: list[int] = []
+
+    def read(self, size=-1):
+        self.asked.append(size)
+        return self.data.read(size)
+
+
+def parse_multipart(body: bytes, app) -> tuple[CleanRequest, RecordingInput]:
+    environ = EnvironBuilder(
+        method="POST",
+        data=body,
+        content_type=f"multipart/form-data; boundary={BOUNDARY}",
+    ).get_environ()
+    stream = RecordingInput(body)
+    environ["wsgi.input"] = stream
+    with app.app_context():
+        request = CleanRequest(environ)
+        request.files  # noqa: B018  (parses the body)
+    return request, stream
+
+
+def test_a_large_body_is_read_from_the_server_in_steps_of_a_mebibyte(app):
+    """Gunicorn copies what it holds of the body on every read; 64 KiB reads of a 10 MB upload
+    copied it about 150 times over. Reads of 1 MiB take each received block once."""
+    payload = PDF_BYTES + b"%" + b"x" * (3 * 1024 * 1024) + b"\n%%EOF\n"
+    body = multipart_body(payload)
+
+    request, stream = parse_multipart(body, app)
+
+    assert request.files["file"].read() == payload
+    assert request.form["caption"] == "The plan"
+    mib = 1024 * 1024
+    assert stream.asked == [mib, mib, mib, len(body) - 3 * mib]  # the last one: what is left
