@@ -3,6 +3,7 @@ what is missing, deadlines and the eligibility window."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -25,10 +26,18 @@ from awards.submissions.models import (
 from awards.submissions.models import SubmissionStatus as S
 from awards.submissions.permissions import can_view_submission, is_member
 
+# Chinese and Japanese are written without spaces between words; as word processors do, each
+# ideograph or kana counts as one word (Korean separates words with spaces). The same ranges are
+# in static/js/autosave.js, so that the counter under the field agrees with the limit.
+CJK_WORD_CHARACTERS = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+CJK_PUNCTUATION = r"\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
+_WORD = re.compile(rf"[{CJK_WORD_CHARACTERS}]|[^\s{CJK_WORD_CHARACTERS}{CJK_PUNCTUATION}]+")
+
 
 def count_words(text: str | None) -> int:
-    """Words as the browser's counter counts them: runs of non-space characters."""
-    return len((text or "").split())
+    """Words as the browser's counter counts them: runs of other characters between spaces and
+    punctuation of Chinese and Japanese, and each Chinese or Japanese character on its own."""
+    return len(_WORD.findall(text or ""))
 
 
 # ---------------------------------------------------------------------------------- loading

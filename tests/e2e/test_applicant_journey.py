@@ -107,6 +107,9 @@ def test_applicant_fills_both_steps_uploads_submits_and_gets_the_receipt(
     expect(page.get_by_label("Title of the initiative")).to_have_value("Recife's living canals")
 
     # Step 1. The save state follows the typing: "Not yet saved", then "Saved at …".
+    # Chinese has no spaces between words: each character counts, as on the server.
+    page.get_by_label("Summary").fill("居民和工程师重新打开了被掩埋的运河。")
+    expect(page.locator('[data-counter-for="summary"]')).to_have_text("17 of 150 words")
     page.get_by_label("Summary").fill("Residents and engineers reopened buried canals as parks.")
     expect(page.locator('[data-counter-for="summary"]')).to_have_text("8 of 150 words")
     page.get_by_label("Start date").fill("2021-03-01")

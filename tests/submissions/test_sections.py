@@ -8,6 +8,7 @@ from awards.db import frozen_clock
 from awards.errors import DomainError, StaleEdit
 from awards.models import FormSection
 from awards.submissions import services
+from awards.submissions.queries import CJK_PUNCTUATION, CJK_WORD_CHARACTERS, count_words
 from tests.submissions.conftest import JSON, answer_of, section_of
 
 
@@ -231,3 +232,42 @@ def test_two_members_saving_one_section_at_the_same_moment_lose_nothing(
     stored = answer_of(draft.id, section.id)
     assert stored.body == texts[winner]
     assert stored.version == 2
+
+
+def test_chinese_text_is_counted_character_by_character_against_the_limit(
+    client, login_as, applicant, draft, db
+):
+    """Chinese is written without spaces: counted by spaces, any length would pass as one word."""
+    section = section_of(draft, "replicability")  # 400 words
+    login_as(applicant)
+    too_long = "城市创新" * 103  # 412 characters, no space
+    response = post_section(client, draft.id, section, too_long, 1)
+    assert response.status_code == 422
+    assert response.get_json()["errors"][f"s{section.id}-body"] == [
+        "This section has 412 words; the limit is 400. Shorten it by 12 words. Your text is kept "
+        "here but is not saved yet."
+    ]
+    assert post_section(client, draft.id, section, "城市创新" * 100, 1).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("", 0),
+        ("  two  words ", 2),
+        ("e-mail, (test)", 2),
+        ("广州国际城市创新奖", 9),
+        ("你好，世界。", 4),
+        ("Sponge city 海绵城市 project", 7),
+        ("東京の取り組み", 7),
+        ("서울 혁신 프로젝트", 3),  # Korean separates words with spaces
+    ],
+)
+def test_words_are_counted_as_the_browser_counts_them(text, words):
+    assert count_words(text) == words
+
+
+def test_the_browser_counter_uses_the_server_s_character_ranges(project_root):
+    script = (project_root / "awards/static/js/autosave.js").read_text()
+    ranges = CJK_WORD_CHARACTERS + CJK_PUNCTUATION
+    assert f"/[{CJK_WORD_CHARACTERS}]|[^\\s{ranges}]+/g" in script

@@ -13,9 +13,12 @@
   var meta = document.querySelector('meta[name="csrf-token"]');
   var csrfToken = meta ? meta.getAttribute("content") : "";
 
+  // The same rule as count_words() on the server (awards/submissions/queries.py): each Chinese
+  // or Japanese character is a word; other words run between spaces and CJK punctuation.
+  var WORD = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\s\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]+/g;
+
   function countWords(text) {
-    var trimmed = (text || "").trim();
-    return trimmed ? trimmed.split(/\s+/).length : 0;
+    return ((text || "").match(WORD) || []).length;
   }
 
   function fill(template, values) {
