@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, desc, distinct, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from awards.cycles.models import Cycle, Round, RoundKind
+from awards.cycles.models import Cycle, Round, RoundKind, RoundStatus
 from awards.db import utcnow
 from awards.extensions import db
 from awards.results.models import Decision, Outcome
@@ -85,7 +85,8 @@ def cycles_with_campaigns() -> list[tuple[Cycle, VoteCampaign | None]]:
 
 
 def candidate_ids_query(cycle_id: int):
-    """Ids of the entries the committee shortlisted in the cycle (the ballot), as a subquery."""
+    """Ids of the entries the committee shortlisted in the cycle (the ballot), as a subquery.
+    Only a closed round's decisions are final: until then the shortlist may still change."""
     return (
         select(Decision.submission_id)
         .join(Round, Round.id == Decision.round_id)
@@ -93,6 +94,7 @@ def candidate_ids_query(cycle_id: int):
         .where(
             Round.cycle_id == cycle_id,
             Round.kind == RoundKind.COMMITTEE,
+            Round.status == RoundStatus.CLOSED,
             Decision.outcome == Outcome.SHORTLISTED,
             Submission.status != SubmissionStatus.WITHDRAWN,
         )

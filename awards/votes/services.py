@@ -476,7 +476,8 @@ def configure_vote(
         raise DomainError(
             _(
                 "No initiative of this cycle is shortlisted yet. The vote is among the "
-                "Technical Committee's shortlist, so record the shortlist first."
+                "Technical Committee's shortlist, so record the shortlist and close the "
+                "committee's round first."
             )
         )
     if closes_at <= opens_at:

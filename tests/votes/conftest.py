@@ -16,6 +16,7 @@ from awards.models import (
     Decision,
     Outcome,
     RoundKind,
+    RoundStatus,
     Submission,
     SubmissionStatus,
     Vote,
@@ -69,7 +70,7 @@ def make_ballot(
 ) -> Ballot:
     now = utcnow()
     cycle = CycleFactory(time_zone="Asia/Shanghai")
-    committee = RoundFactory(cycle=cycle, kind=RoundKind.COMMITTEE)
+    committee = RoundFactory(cycle=cycle, kind=RoundKind.COMMITTEE, status=RoundStatus.CLOSED)
     entries = []
     for number, (city, country, title) in enumerate(CITIES, start=1):
         organisation = OrganisationFactory(

@@ -13,6 +13,10 @@ from awards.core.models import AuditEvent
 from awards.db import frozen_clock, utcnow
 from awards.errors import DomainError
 from awards.models import (
+    Cycle,
+    Round,
+    RoundKind,
+    RoundStatus,
     VoteCampaign,
     VoteInvalidation,
     VoteRule,
@@ -385,3 +389,29 @@ def test_vote_admin_lists_cycles_and_links_to_each(client, db, ballot, login_as)
     assert f"/secretariat/votes/{ballot.cycle.id}" in page
     home = client.get("/secretariat/").get_data(as_text=True)
     assert 'href="/secretariat/votes/"' in home  # in the navigation
+
+
+def test_the_ballot_waits_for_the_committee_s_round_to_close(client, db, login_as):
+    """Decisions of an open round can still change: they make no ballot yet."""
+    ballot = make_ballot(db, with_campaign=False)
+    cycle_id = ballot.cycle.id
+    entry_ids = {entry.id for entry in ballot.entries}
+    committee = db.session.scalars(
+        select(Round).where(Round.cycle_id == cycle_id, Round.kind == RoundKind.COMMITTEE)
+    ).one()
+    committee.status = RoundStatus.OPEN
+    db.session.commit()
+    committee_id = committee.id
+    assert queries.candidate_ids(db.session.get(Cycle, cycle_id)) == set()
+
+    login_as(SecretariatFactory())
+    response = client.post(
+        f"/secretariat/votes/{cycle_id}",
+        data={"opens_at": "2031-11-20T09:00", "closes_at": "2031-12-01T18:30", "rule": "per_cycle"},
+    )
+    assert response.status_code == 422
+    assert "close the committee&#39;s round first" in response.get_data(as_text=True)
+
+    db.session.get(Round, committee_id).status = RoundStatus.CLOSED
+    db.session.commit()
+    assert queries.candidate_ids(db.session.get(Cycle, cycle_id)) == entry_ids
