@@ -113,3 +113,10 @@ DEFAULT_ROUNDS: list[tuple[str, RoundKind, int, int, int]] = [
     ("Technical committee", RoundKind.COMMITTEE, 3, 15, 30),
     ("Jury", RoundKind.JURY, 5, 5, 0),
 ]
+
+
+def next_round_defaults(cycle) -> tuple[str, RoundKind, int, int, int]:
+    """The settings of the first of DEFAULT_ROUNDS whose kind the cycle has no round of yet
+    (the jury's once the committee has a round), else of the last."""
+    kinds = {round_.kind for round_ in cycle.rounds}
+    return next((d for d in DEFAULT_ROUNDS if d[1] not in kinds), DEFAULT_ROUNDS[-1])

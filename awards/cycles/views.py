@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from awards.accounts.models import Role, User
 from awards.accounts.permissions import staff_required
 from awards.cycles import people, queries, services
+from awards.cycles.defaults import next_round_defaults
 from awards.cycles.fields import blind_field_choices
 from awards.cycles.forms import (
     CriterionForm,
@@ -366,7 +367,16 @@ def rounds(cycle_id: int):
 
 
 def _round_form(cycle: Cycle, round_: Round | None) -> RoundForm:
-    data = {"criteria": [c.id for c in cycle.criteria]}
+    _name, kind, per_entry, select_limit, deserving = next_round_defaults(cycle)
+    # A new round starts from the award's usual next step: the committee's shortlist of 15 (and
+    # 30 deserving), then the jury's 5 winners from 5 judges each.
+    data = {
+        "criteria": [c.id for c in cycle.criteria],
+        "kind": kind.value,
+        "judges_per_entry": per_entry,
+        "select_limit": select_limit,
+        "deserving_limit": deserving,
+    }
     if round_ is not None:
         zone = cycle.time_zone
         data = {

@@ -1,5 +1,6 @@
 """Rounds in order: panel, criteria, judges per entry, dates, limits, blind fields, visibility."""
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -9,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from awards.core.models import AuditEvent
 from awards.cycles import services
 from awards.errors import DomainError
-from awards.models import PanelMember, Round, RoundStatus, ScoreVisibility
+from awards.models import PanelMember, Round, RoundKind, RoundStatus, ScoreVisibility
 from tests.factories import AssignmentFactory, JudgeFactory, PanelMemberFactory, RoundFactory
 
 
@@ -256,3 +257,42 @@ def test_removing_a_judge_with_assignments_from_the_panel_is_refused(db, cycle, 
     AssignmentFactory(round=member.round, judge=member.user)
     with pytest.raises(DomainError, match="has 1 entries assigned"):
         services.remove_panel_member(member, actor=staff)
+
+
+LIMITS = ("judges_per_entry", "select_limit", "deserving_limit")
+
+
+def _selected_kind(html: str) -> str:
+    return re.search(r'<option selected value="(\w+)">', html).group(1)
+
+
+def _value_of(html: str, field: str) -> str:
+    return re.search(rf'id="{field}"[^>]*value="(\d+)"|value="(\d+)"[^>]*id="{field}"', html).group(
+        1
+    )
+
+
+def test_a_new_round_proposes_the_award_s_next_step(as_staff, db, cycle, staff):
+    """First the committee's shortlist of 15 plus 30 deserving; once it exists, the jury's 5."""
+    cycle_id = cycle.id
+    first = as_staff.get(f"/secretariat/cycles/{cycle_id}/rounds/new").get_data(as_text=True)
+    assert _selected_kind(first) == "committee"
+    assert [
+        _value_of(first, f) for f in ("judges_per_entry", "select_limit", "deserving_limit")
+    ] == [
+        "3",
+        "15",
+        "30",
+    ]
+
+    RoundFactory(cycle=cycle, kind=RoundKind.COMMITTEE)
+    db.session.commit()
+    second = as_staff.get(f"/secretariat/cycles/{cycle_id}/rounds/new").get_data(as_text=True)
+    assert _selected_kind(second) == "jury"
+    assert [
+        _value_of(second, f) for f in ("judges_per_entry", "select_limit", "deserving_limit")
+    ] == [
+        "5",
+        "5",
+        "0",
+    ]
