@@ -11,9 +11,10 @@ Per review, the judge's weighted total rescaled to 0..100 whatever the criteria'
 over the round's criteria the judge scored, stored on the review when it is submitted
 (`Review.weighted_total`, kept in step on every later save), so the statistics read one number
 per review and never aggregate the score rows. Per entry: number of counted reviews, mean,
-median, sample standard deviation (n - 1), minimum and maximum of the totals; and, from the
-score rows in a second statement (`criterion_means`, only the page's entries for a page), the
-mean of each criterion on its own scale.
+median, sample standard deviation (n - 1), minimum and maximum of the totals, and the mean of
+each criterion on its own scale, from the score values stored on the review the same way
+(`Review.score_values`), in the same pass. `criterion_means` computes those from the score rows
+instead, for checking the stored values.
 
 Judge severity: each total becomes a z-score against its judge's own mean and sample SD of
 totals in the round, and is mapped back onto the raw scale with the round's mean and sample SD
@@ -63,7 +64,7 @@ from awards.results.models import (
     RankBy,
 )
 from awards.results.queries import entries_condition, ranking_settings
-from awards.results.sql import materialized, rounded, rounded_mean
+from awards.results.sql import list_element, materialized, rounded, rounded_mean
 from awards.submissions.models import Submission
 
 PLACES = 6  # statistics are compared after rounding to this many decimals
@@ -129,8 +130,9 @@ def options_for(round_: Round) -> RankingOptions:
 
 
 def counted_reviews(round_: Round, entries=None, submission_ids=None):
-    """CTE of the counted reviews of the round: review_id, judge_id, submission_id and the
-    review's stored weighted total (never NULL: a submitted review has one).
+    """CTE of the counted reviews of the round: review_id, judge_id, submission_id, the
+    review's stored weighted total and its stored score values (never NULL: a submitted review
+    has both).
 
     `entries` is the round's entries_condition when the caller already has it;
     `submission_ids` keeps only those entries' reviews."""
@@ -141,6 +143,7 @@ def counted_reviews(round_: Round, entries=None, submission_ids=None):
             Review.judge_id.label("judge_id"),
             Review.submission_id.label("submission_id"),
             Review.weighted_total.label("total"),
+            Review.score_values.label("score_values"),
         )
         .join(Assignment, Assignment.id == Review.assignment_id)
         .join(Submission, Submission.id == Review.submission_id)
@@ -272,13 +275,34 @@ def review_statistics(round_: Round, options: RankingOptions, entries=None, tota
     )
 
 
-def entry_statistics(round_: Round, options: RankingOptions, entries=None, totals=None):
+def criterion_column(criterion_id: int) -> str:
+    """The name of a criterion's mean among the ranking statement's columns."""
+    return f"criterion_{criterion_id}"
+
+
+def entry_statistics(
+    round_: Round,
+    options: RankingOptions,
+    entries=None,
+    totals=None,
+    criterion_ids: tuple[int, ...] = (),
+):
     """CTE: one row per entry with counted reviews: n_reviews, mean, corrected_mean, median,
-    sd, min, max (all on 0..100)."""
+    sd, min, max (all on 0..100), and for each of `criterion_ids` (the round's, in id order:
+    the order of `score_values`, which `totals` must then carry) its mean on its own scale,
+    rounded to PLACES (`criterion_column`; NULL when no counted review scored it)."""
     reviews = review_statistics(round_, options, entries, totals)
     r = reviews.c
     middle = or_(r.position == (r.entry_n + 1) // 2, r.position == (r.entry_n + 2) // 2)
     mean = func.avg(r.total)
+    criterion_means = []
+    for index, criterion_id in enumerate(criterion_ids):
+        value = list_element(r.score_values, index)
+        criterion_means.append(
+            rounded_mean(func.sum(value), func.count(value), PLACES).label(
+                criterion_column(criterion_id)
+            )
+        )
     return (
         select(
             r.submission_id,
@@ -291,6 +315,7 @@ def entry_statistics(round_: Round, options: RankingOptions, entries=None, total
             ).label("sd"),
             rounded(func.min(r.total), PLACES).label("min"),
             rounded(func.max(r.total), PLACES).label("max"),
+            *criterion_means,
         )
         .group_by(r.submission_id)
         .cte("entry_statistics")
@@ -298,10 +323,12 @@ def entry_statistics(round_: Round, options: RankingOptions, entries=None, total
 
 
 def ranking_statement(round_: Round, options: RankingOptions, totals=None) -> Select:
-    """Every entry of the round (reviewed or not) with its statistics, decision and rank.
-    `totals`: see review_statistics."""
+    """Every entry of the round (reviewed or not) with its statistics, decision and rank, and
+    its per-criterion means (`criterion_column`) unless `totals` (see review_statistics) is
+    given: those carry no score values."""
     entries = entries_condition(round_)
-    stats = entry_statistics(round_, options, entries, totals)
+    criterion_ids = () if totals is not None else tuple(sorted(round_criterion_ids(round_)))
+    stats = entry_statistics(round_, options, entries, totals, criterion_ids)
     e = stats.c
     n_reviews = func.coalesce(e.n_reviews, 0)
     columns = {
@@ -345,6 +372,7 @@ def ranking_statement(round_: Round, options: RankingOptions, totals=None) -> Se
             func.lead(primary).over(order_by=order).label("next_key"),
             primary.label("key"),
             func.count().over().label("total_entries"),
+            *[e[criterion_column(criterion_id)] for criterion_id in criterion_ids],
         )
         .join(Organisation, Organisation.id == Submission.organisation_id)
         .outerjoin(stats, stats.c.submission_id == Submission.id)
@@ -446,7 +474,7 @@ def _float(value) -> float | None:
 
 
 # What compute_ranking reads of ranking_statement, in RankingRow's field order, and then the
-# number of entries in the whole ranking.
+# number of entries in the whole ranking (then the criterion means, when the statement has them).
 ROW_COLUMNS = (
     "rank",
     "submission_id",
@@ -487,18 +515,30 @@ def _rows_statement(ranked) -> Select:
     columns.update({name: type_coerce(c[name], String) for name in PLAIN_TEXT_COLUMNS})
     columns.update({name: func.coalesce(c[name], "") for name in ("reference_code", "reason")})
     columns["tied"] = tied
-    return select(*[columns[name].label(name) for name in ROW_COLUMNS]).order_by(c.rank)
+    criterion_means = [column for column in c if column.name.startswith("criterion_")]
+    return select(*[columns[name].label(name) for name in ROW_COLUMNS], *criterion_means).order_by(
+        c.rank
+    )
 
 
-def _rows(result) -> tuple[list[RankingRow], int | None]:
+def _rows(result, criterion_ids: tuple[int, ...] = ()) -> tuple[list[RankingRow], int | None]:
     """RankingRows from the rows of _rows_statement, fetched at once and read by position
     (10,000 rows convert quickly), and the number of entries in the whole ranking (None when
-    the page is empty)."""
+    the page is empty). `criterion_ids`: the round's criteria in its order, when the rows have
+    their means (each row's `criteria` keeps those some counted review scored)."""
     outcomes = {o.value: o for o in Outcome}
     statuses = {s.value: s for s in DecisionStatus}
+    means_at = [
+        len(ROW_COLUMNS) + list(result.keys())[len(ROW_COLUMNS) :].index(criterion_column(cid))
+        for cid in criterion_ids
+    ]
     rows = result.all()
     lines = []
-    for *statistics, disagreement, tied, outcome, preselected, reason, decision_status, _ in rows:
+    for row in rows:
+        *statistics, disagreement, tied, outcome, preselected, reason, decision_status, _ = row[
+            : len(ROW_COLUMNS)
+        ]
+        means = {cid: row[at] for cid, at in zip(criterion_ids, means_at, strict=True)}
         lines.append(
             RankingRow(
                 *statistics,  # rank to max
@@ -508,9 +548,10 @@ def _rows(result) -> tuple[list[RankingRow], int | None]:
                 outcomes[preselected] if preselected else None,
                 reason,
                 statuses[decision_status] if decision_status else None,
+                {cid: mean for cid, mean in means.items() if mean is not None},
             )
         )
-    return lines, (rows[0][-1] if rows else None)
+    return lines, (rows[0][len(ROW_COLUMNS) - 1] if rows else None)
 
 
 @dataclass
@@ -541,8 +582,9 @@ def criterion_means(
     rounded to PLACES) over its counted reviews: {submission_id: {criterion_id: mean}}, the
     criteria in the round's order; only the entries of `submission_ids` when given (a page).
 
-    The one statistic the stored totals cannot give: one pass over the entries' score rows,
-    pivoted by conditional aggregation. An entry without counted reviews is left out."""
+    From the score rows (one pass, pivoted by conditional aggregation), not from the stored
+    `Review.score_values` the ranking reads: the reference those are checked against. An entry
+    without counted reviews is left out."""
     criterion_ids = round_criterion_ids(round_) if criterion_ids is None else criterion_ids
     if not criterion_ids or submission_ids == []:
         return {}
@@ -577,9 +619,9 @@ def compute_ranking(
     with_criteria: bool = True,
 ) -> Ranking:
     """The live ranking of a round (or a page of it with `limit`/`offset`): one statement that
-    reads each counted review's stored total once and returns every statistic, raw and
-    corrected, with the decision and the rank of each entry; then, unless `with_criteria` is
-    False, the per-criterion means of the entries returned (`criterion_means`)."""
+    reads each counted review's stored total and score values once and returns every
+    statistic, raw and corrected, the per-criterion means, the decision and the rank of each
+    entry. `with_criteria=False` leaves the rows' `criteria` empty."""
     options = options or options_for(round_)
     _tune_session()
     statement = _rows_statement(ranking_statement(round_, options).subquery("ranking"))
@@ -587,14 +629,9 @@ def compute_ranking(
         statement = statement.limit(limit).offset(offset)
     # A Core execution: the rows are plain values, no ORM loading on the way.
     result = db.session.connection().execute(statement)
-    rows, total = _rows(result)
+    rows, total = _rows(result, round_criterion_ids(round_) if with_criteria else ())
     if total is None:
         total = _count_entries(round_)
-    if with_criteria and rows:
-        page = None if limit is None else [row.submission_id for row in rows]
-        means = criterion_means(round_, submission_ids=page)
-        for row in rows:
-            row.criteria = means.get(row.submission_id, {})
     return Ranking(rows=rows, total=int(total), options=options)
 
 
