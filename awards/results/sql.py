@@ -86,6 +86,10 @@ class materialized(roles.StatementOptionRole, ClauseElement):  # noqa: N801  (a 
     SQLite >= 3.35 understand it; an older SQLite gets nothing and decides for itself."""
 
     inherit_cache = True
+    # No state, so an empty cache key: without one, SQLAlchemy could not cache any statement
+    # holding the hint and compiled the whole ranking statement again on every call. What it
+    # renders depends only on the dialect, which the compiled cache (one per engine) keys.
+    _traverse_internals = []
 
 
 @compiles(materialized)
