@@ -129,21 +129,34 @@ def options_for(round_: Round) -> RankingOptions:
 # The statement, piece by piece
 
 
-def counted_reviews(round_: Round, entries=None, submission_ids=None):
-    """CTE of the counted reviews of the round: review_id, judge_id, submission_id, the
-    review's stored weighted total and its stored score values (never NULL: a submitted review
-    has both).
+def score_column(criterion_id: int) -> str:
+    """The name of a review's value on a criterion among counted_reviews' columns."""
+    return f"score_{criterion_id}"
+
+
+def counted_reviews(
+    round_: Round, entries=None, submission_ids=None, criterion_ids: tuple[int, ...] = ()
+):
+    """CTE of the counted reviews of the round: review_id, judge_id, submission_id and the
+    review's stored weighted total (never NULL: a submitted review has one), and its stored
+    value on each of `criterion_ids` (the round's, in id order: the order of
+    `Review.score_values`) as `score_column`.
 
     `entries` is the round's entries_condition when the caller already has it;
     `submission_ids` keeps only those entries' reviews."""
     entries = entries_condition(round_) if entries is None else entries
+    # Each value read out of the list once, here, rather than by each aggregate that uses it.
+    values = [
+        list_element(Review.score_values, index).label(score_column(criterion_id))
+        for index, criterion_id in enumerate(criterion_ids)
+    ]
     statement = (
         select(
             Review.id.label("review_id"),
             Review.judge_id.label("judge_id"),
             Review.submission_id.label("submission_id"),
             Review.weighted_total.label("total"),
-            Review.score_values.label("score_values"),
+            *values,
         )
         .join(Assignment, Assignment.id == Review.assignment_id)
         .join(Submission, Submission.id == Review.submission_id)
@@ -203,17 +216,25 @@ def _sd_from_moments(mean, mean_of_squares, n):
     return case((variance < VARIANCE_EPSILON, 0.0), else_=func.sqrt(variance))
 
 
-def review_statistics(round_: Round, options: RankingOptions, entries=None, totals=None):
+def review_statistics(
+    round_: Round,
+    options: RankingOptions,
+    entries=None,
+    totals=None,
+    criterion_ids: tuple[int, ...] = (),
+):
     """CTE: every counted total with its judge's statistics, whether the judge is calibrated,
     its severity-corrected value and its position among its entry's totals (for the median).
 
     `totals` (review_id, judge_id, submission_id, total) defaults to the counted reviews with
-    their stored totals. Judges' and the round's moments are small GROUP BYs (one row per
-    judge, one row for the round) joined back, so each total is corrected with two precomputed
-    numbers per judge: corrected = total * scale + shift, with scale = round_sd / judge_sd and
-    shift = round_mean - judge_mean * scale (scale 1, shift 0 for a judge who keeps raw totals).
+    their stored totals and values on `criterion_ids`. Judges' and the round's moments are
+    small GROUP BYs (one row per judge, one row for the round) joined back, so each total is
+    corrected with two precomputed numbers per judge: corrected = total * scale + shift, with
+    scale = round_sd / judge_sd and shift = round_mean - judge_mean * scale (scale 1, shift 0
+    for a judge who keeps raw totals).
     """
-    totals = counted_reviews(round_, entries) if totals is None else totals
+    if totals is None:
+        totals = counted_reviews(round_, entries, criterion_ids=criterion_ids)
     t = totals.c
     squared = t.total * t.total
     per_judge = (
@@ -288,16 +309,16 @@ def entry_statistics(
     criterion_ids: tuple[int, ...] = (),
 ):
     """CTE: one row per entry with counted reviews: n_reviews, mean, corrected_mean, median,
-    sd, min, max (all on 0..100), and for each of `criterion_ids` (the round's, in id order:
-    the order of `score_values`, which `totals` must then carry) its mean on its own scale,
-    rounded to PLACES (`criterion_column`; NULL when no counted review scored it)."""
-    reviews = review_statistics(round_, options, entries, totals)
+    sd, min, max (all on 0..100), and for each of `criterion_ids` (the round's, in id order;
+    only without `totals`, which carry no score values) its mean on its own scale, rounded to
+    PLACES (`criterion_column`; NULL when no counted review scored it)."""
+    reviews = review_statistics(round_, options, entries, totals, criterion_ids)
     r = reviews.c
     middle = or_(r.position == (r.entry_n + 1) // 2, r.position == (r.entry_n + 2) // 2)
     mean = func.avg(r.total)
     criterion_means = []
-    for index, criterion_id in enumerate(criterion_ids):
-        value = list_element(r.score_values, index)
+    for criterion_id in criterion_ids:
+        value = r[score_column(criterion_id)]
         criterion_means.append(
             rounded_mean(func.sum(value), func.count(value), PLACES).label(
                 criterion_column(criterion_id)
@@ -528,17 +549,15 @@ def _rows(result, criterion_ids: tuple[int, ...] = ()) -> tuple[list[RankingRow]
     their means (each row's `criteria` keeps those some counted review scored)."""
     outcomes = {o.value: o for o in Outcome}
     statuses = {s.value: s for s in DecisionStatus}
-    means_at = [
-        len(ROW_COLUMNS) + list(result.keys())[len(ROW_COLUMNS) :].index(criterion_column(cid))
-        for cid in criterion_ids
-    ]
+    keys = list(result.keys())
+    # (criterion id, position of its mean in a row), in the round's order.
+    means_at = [(cid, keys.index(criterion_column(cid))) for cid in criterion_ids]
     rows = result.all()
     lines = []
     for row in rows:
         *statistics, disagreement, tied, outcome, preselected, reason, decision_status, _ = row[
             : len(ROW_COLUMNS)
         ]
-        means = {cid: row[at] for cid, at in zip(criterion_ids, means_at, strict=True)}
         lines.append(
             RankingRow(
                 *statistics,  # rank to max
@@ -548,7 +567,7 @@ def _rows(result, criterion_ids: tuple[int, ...] = ()) -> tuple[list[RankingRow]
                 outcomes[preselected] if preselected else None,
                 reason,
                 statuses[decision_status] if decision_status else None,
-                {cid: mean for cid, mean in means.items() if mean is not None},
+                {cid: row[at] for cid, at in means_at if row[at] is not None},
             )
         )
     return lines, (rows[0][len(ROW_COLUMNS) - 1] if rows else None)
