@@ -48,6 +48,7 @@ from awards.judging.models import (
     Review,
     ReviewStatus,
     Score,
+    score_values,
     weighted_total,
 )
 from awards.submissions.models import (
@@ -144,6 +145,11 @@ class Bulk:
 
     def finish(self) -> None:
         self.connection.execute(text("ANALYZE"))
+
+
+def _copy_array(values: list) -> str:
+    """COPY's text form of a PostgreSQL int[] (_plain would write a list as JSON)."""
+    return "{" + ",".join("NULL" if value is None else str(value) for value in values) + "}"
 
 
 def _plain(value):
@@ -441,6 +447,12 @@ def _reviews(
                 "lock_version": 1,
                 # As the judge's submit stores it (Review.store_weighted_total).
                 "weighted_total": weighted_total(values),
+                "score_values": _copy_array(
+                    score_values(
+                        (criterion.id, value)
+                        for criterion, (_, value, _, _) in zip(criteria, values, strict=True)
+                    )
+                ),
                 "created_at": when - timedelta(days=2),
                 "updated_at": when,
             }

@@ -50,7 +50,7 @@ def _database_url() -> tuple[str, callable]:
 
 def _populate(db):
     from awards.db import utcnow
-    from awards.judging.models import weighted_total
+    from awards.judging.models import score_values, weighted_total
     from awards.models import (
         Assignment,
         Criterion,
@@ -196,6 +196,12 @@ def _populate(db):
                 "submitted_at": now,
                 "lock_version": 1,
                 "weighted_total": weighted_total(values[(sub, judge)]),
+                "score_values": score_values(
+                    (criterion_id, value)
+                    for (criterion_id, *_), (_, value, _, _) in zip(
+                        criteria, values[(sub, judge)], strict=True
+                    )
+                ),
                 "created_at": now,
                 "updated_at": now,
             }

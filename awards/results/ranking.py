@@ -11,9 +11,10 @@ Per review, the judge's weighted total rescaled to 0..100 whatever the criteria'
 over the round's criteria the judge scored, stored on the review when it is submitted
 (`Review.weighted_total`, kept in step on every later save), so the statistics read one number
 per review and never aggregate the score rows. Per entry: number of counted reviews, mean,
-median, sample standard deviation (n - 1), minimum and maximum of the totals; and, from the
-score rows in a second statement (`criterion_means`, only the page's entries for a page), the
-mean of each criterion on its own scale.
+median, sample standard deviation (n - 1), minimum and maximum of the totals, and the mean of
+each criterion on its own scale, from the score values stored on the review the same way
+(`Review.score_values`), in the same pass. `criterion_means` computes those from the score rows
+instead, for checking the stored values.
 
 Judge severity: each total becomes a z-score against its judge's own mean and sample SD of
 totals in the round, and is mapped back onto the raw scale with the round's mean and sample SD
@@ -63,7 +64,7 @@ from awards.results.models import (
     RankBy,
 )
 from awards.results.queries import entries_condition, ranking_settings
-from awards.results.sql import materialized, rounded, rounded_mean
+from awards.results.sql import list_element, materialized, rounded, rounded_mean
 from awards.submissions.models import Submission
 
 PLACES = 6  # statistics are compared after rounding to this many decimals
@@ -128,19 +129,34 @@ def options_for(round_: Round) -> RankingOptions:
 # The statement, piece by piece
 
 
-def counted_reviews(round_: Round, entries=None, submission_ids=None):
+def score_column(criterion_id: int) -> str:
+    """The name of a review's value on a criterion among counted_reviews' columns."""
+    return f"score_{criterion_id}"
+
+
+def counted_reviews(
+    round_: Round, entries=None, submission_ids=None, criterion_ids: tuple[int, ...] = ()
+):
     """CTE of the counted reviews of the round: review_id, judge_id, submission_id and the
-    review's stored weighted total (never NULL: a submitted review has one).
+    review's stored weighted total (never NULL: a submitted review has one), and its stored
+    value on each of `criterion_ids` (the round's, in id order: the order of
+    `Review.score_values`) as `score_column`.
 
     `entries` is the round's entries_condition when the caller already has it;
     `submission_ids` keeps only those entries' reviews."""
     entries = entries_condition(round_) if entries is None else entries
+    # Each value read out of the list once, here, rather than by each aggregate that uses it.
+    values = [
+        list_element(Review.score_values, index).label(score_column(criterion_id))
+        for index, criterion_id in enumerate(criterion_ids)
+    ]
     statement = (
         select(
             Review.id.label("review_id"),
             Review.judge_id.label("judge_id"),
             Review.submission_id.label("submission_id"),
             Review.weighted_total.label("total"),
+            *values,
         )
         .join(Assignment, Assignment.id == Review.assignment_id)
         .join(Submission, Submission.id == Review.submission_id)
@@ -200,17 +216,25 @@ def _sd_from_moments(mean, mean_of_squares, n):
     return case((variance < VARIANCE_EPSILON, 0.0), else_=func.sqrt(variance))
 
 
-def review_statistics(round_: Round, options: RankingOptions, entries=None, totals=None):
+def review_statistics(
+    round_: Round,
+    options: RankingOptions,
+    entries=None,
+    totals=None,
+    criterion_ids: tuple[int, ...] = (),
+):
     """CTE: every counted total with its judge's statistics, whether the judge is calibrated,
     its severity-corrected value and its position among its entry's totals (for the median).
 
     `totals` (review_id, judge_id, submission_id, total) defaults to the counted reviews with
-    their stored totals. Judges' and the round's moments are small GROUP BYs (one row per
-    judge, one row for the round) joined back, so each total is corrected with two precomputed
-    numbers per judge: corrected = total * scale + shift, with scale = round_sd / judge_sd and
-    shift = round_mean - judge_mean * scale (scale 1, shift 0 for a judge who keeps raw totals).
+    their stored totals and values on `criterion_ids`. Judges' and the round's moments are
+    small GROUP BYs (one row per judge, one row for the round) joined back, so each total is
+    corrected with two precomputed numbers per judge: corrected = total * scale + shift, with
+    scale = round_sd / judge_sd and shift = round_mean - judge_mean * scale (scale 1, shift 0
+    for a judge who keeps raw totals).
     """
-    totals = counted_reviews(round_, entries) if totals is None else totals
+    if totals is None:
+        totals = counted_reviews(round_, entries, criterion_ids=criterion_ids)
     t = totals.c
     squared = t.total * t.total
     per_judge = (
@@ -272,13 +296,34 @@ def review_statistics(round_: Round, options: RankingOptions, entries=None, tota
     )
 
 
-def entry_statistics(round_: Round, options: RankingOptions, entries=None, totals=None):
+def criterion_column(criterion_id: int) -> str:
+    """The name of a criterion's mean among the ranking statement's columns."""
+    return f"criterion_{criterion_id}"
+
+
+def entry_statistics(
+    round_: Round,
+    options: RankingOptions,
+    entries=None,
+    totals=None,
+    criterion_ids: tuple[int, ...] = (),
+):
     """CTE: one row per entry with counted reviews: n_reviews, mean, corrected_mean, median,
-    sd, min, max (all on 0..100)."""
-    reviews = review_statistics(round_, options, entries, totals)
+    sd, min, max (all on 0..100), and for each of `criterion_ids` (the round's, in id order;
+    only without `totals`, which carry no score values) its mean on its own scale, rounded to
+    PLACES (`criterion_column`; NULL when no counted review scored it)."""
+    reviews = review_statistics(round_, options, entries, totals, criterion_ids)
     r = reviews.c
     middle = or_(r.position == (r.entry_n + 1) // 2, r.position == (r.entry_n + 2) // 2)
     mean = func.avg(r.total)
+    criterion_means = []
+    for criterion_id in criterion_ids:
+        value = r[score_column(criterion_id)]
+        criterion_means.append(
+            rounded_mean(func.sum(value), func.count(value), PLACES).label(
+                criterion_column(criterion_id)
+            )
+        )
     return (
         select(
             r.submission_id,
@@ -291,6 +336,7 @@ def entry_statistics(round_: Round, options: RankingOptions, entries=None, total
             ).label("sd"),
             rounded(func.min(r.total), PLACES).label("min"),
             rounded(func.max(r.total), PLACES).label("max"),
+            *criterion_means,
         )
         .group_by(r.submission_id)
         .cte("entry_statistics")
@@ -298,10 +344,12 @@ def entry_statistics(round_: Round, options: RankingOptions, entries=None, total
 
 
 def ranking_statement(round_: Round, options: RankingOptions, totals=None) -> Select:
-    """Every entry of the round (reviewed or not) with its statistics, decision and rank.
-    `totals`: see review_statistics."""
+    """Every entry of the round (reviewed or not) with its statistics, decision and rank, and
+    its per-criterion means (`criterion_column`) unless `totals` (see review_statistics) is
+    given: those carry no score values."""
     entries = entries_condition(round_)
-    stats = entry_statistics(round_, options, entries, totals)
+    criterion_ids = () if totals is not None else tuple(sorted(round_criterion_ids(round_)))
+    stats = entry_statistics(round_, options, entries, totals, criterion_ids)
     e = stats.c
     n_reviews = func.coalesce(e.n_reviews, 0)
     columns = {
@@ -345,6 +393,7 @@ def ranking_statement(round_: Round, options: RankingOptions, totals=None) -> Se
             func.lead(primary).over(order_by=order).label("next_key"),
             primary.label("key"),
             func.count().over().label("total_entries"),
+            *[e[criterion_column(criterion_id)] for criterion_id in criterion_ids],
         )
         .join(Organisation, Organisation.id == Submission.organisation_id)
         .outerjoin(stats, stats.c.submission_id == Submission.id)
@@ -446,7 +495,7 @@ def _float(value) -> float | None:
 
 
 # What compute_ranking reads of ranking_statement, in RankingRow's field order, and then the
-# number of entries in the whole ranking.
+# number of entries in the whole ranking (then the criterion means, when the statement has them).
 ROW_COLUMNS = (
     "rank",
     "submission_id",
@@ -487,18 +536,28 @@ def _rows_statement(ranked) -> Select:
     columns.update({name: type_coerce(c[name], String) for name in PLAIN_TEXT_COLUMNS})
     columns.update({name: func.coalesce(c[name], "") for name in ("reference_code", "reason")})
     columns["tied"] = tied
-    return select(*[columns[name].label(name) for name in ROW_COLUMNS]).order_by(c.rank)
+    criterion_means = [column for column in c if column.name.startswith("criterion_")]
+    return select(*[columns[name].label(name) for name in ROW_COLUMNS], *criterion_means).order_by(
+        c.rank
+    )
 
 
-def _rows(result) -> tuple[list[RankingRow], int | None]:
+def _rows(result, criterion_ids: tuple[int, ...] = ()) -> tuple[list[RankingRow], int | None]:
     """RankingRows from the rows of _rows_statement, fetched at once and read by position
     (10,000 rows convert quickly), and the number of entries in the whole ranking (None when
-    the page is empty)."""
+    the page is empty). `criterion_ids`: the round's criteria in its order, when the rows have
+    their means (each row's `criteria` keeps those some counted review scored)."""
     outcomes = {o.value: o for o in Outcome}
     statuses = {s.value: s for s in DecisionStatus}
+    keys = list(result.keys())
+    # (criterion id, position of its mean in a row), in the round's order.
+    means_at = [(cid, keys.index(criterion_column(cid))) for cid in criterion_ids]
     rows = result.all()
     lines = []
-    for *statistics, disagreement, tied, outcome, preselected, reason, decision_status, _ in rows:
+    for row in rows:
+        *statistics, disagreement, tied, outcome, preselected, reason, decision_status, _ = row[
+            : len(ROW_COLUMNS)
+        ]
         lines.append(
             RankingRow(
                 *statistics,  # rank to max
@@ -508,9 +567,10 @@ def _rows(result) -> tuple[list[RankingRow], int | None]:
                 outcomes[preselected] if preselected else None,
                 reason,
                 statuses[decision_status] if decision_status else None,
+                {cid: row[at] for cid, at in means_at if row[at] is not None},
             )
         )
-    return lines, (rows[0][-1] if rows else None)
+    return lines, (rows[0][len(ROW_COLUMNS) - 1] if rows else None)
 
 
 @dataclass
@@ -541,8 +601,9 @@ def criterion_means(
     rounded to PLACES) over its counted reviews: {submission_id: {criterion_id: mean}}, the
     criteria in the round's order; only the entries of `submission_ids` when given (a page).
 
-    The one statistic the stored totals cannot give: one pass over the entries' score rows,
-    pivoted by conditional aggregation. An entry without counted reviews is left out."""
+    From the score rows (one pass, pivoted by conditional aggregation), not from the stored
+    `Review.score_values` the ranking reads: the reference those are checked against. An entry
+    without counted reviews is left out."""
     criterion_ids = round_criterion_ids(round_) if criterion_ids is None else criterion_ids
     if not criterion_ids or submission_ids == []:
         return {}
@@ -577,9 +638,9 @@ def compute_ranking(
     with_criteria: bool = True,
 ) -> Ranking:
     """The live ranking of a round (or a page of it with `limit`/`offset`): one statement that
-    reads each counted review's stored total once and returns every statistic, raw and
-    corrected, with the decision and the rank of each entry; then, unless `with_criteria` is
-    False, the per-criterion means of the entries returned (`criterion_means`)."""
+    reads each counted review's stored total and score values once and returns every
+    statistic, raw and corrected, the per-criterion means, the decision and the rank of each
+    entry. `with_criteria=False` leaves the rows' `criteria` empty."""
     options = options or options_for(round_)
     _tune_session()
     statement = _rows_statement(ranking_statement(round_, options).subquery("ranking"))
@@ -587,14 +648,9 @@ def compute_ranking(
         statement = statement.limit(limit).offset(offset)
     # A Core execution: the rows are plain values, no ORM loading on the way.
     result = db.session.connection().execute(statement)
-    rows, total = _rows(result)
+    rows, total = _rows(result, round_criterion_ids(round_) if with_criteria else ())
     if total is None:
         total = _count_entries(round_)
-    if with_criteria and rows:
-        page = None if limit is None else [row.submission_id for row in rows]
-        means = criterion_means(round_, submission_ids=page)
-        for row in rows:
-            row.criteria = means.get(row.submission_id, {})
     return Ranking(rows=rows, total=int(total), options=options)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from sqlalchemy import Float, event, literal_column
+from sqlalchemy import Float, Integer, event, literal_column
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import roles
@@ -86,6 +86,10 @@ class materialized(roles.StatementOptionRole, ClauseElement):  # noqa: N801  (a 
     SQLite >= 3.35 understand it; an older SQLite gets nothing and decides for itself."""
 
     inherit_cache = True
+    # No state, so an empty cache key: without one, SQLAlchemy could not cache any statement
+    # holding the hint and compiled the whole ranking statement again on every call. What it
+    # renders depends only on the dialect, which the compiled cache (one per engine) keys.
+    _traverse_internals = []
 
 
 @compiles(materialized)
@@ -120,3 +124,28 @@ def _sqlite_sqrt(dbapi_connection, connection_record):
         dbapi_connection.execute("SELECT sqrt(4.0)").fetchone()
     except Exception:  # noqa: BLE001  (any failure means the function is missing)
         dbapi_connection.create_function("sqrt", 1, _safe_sqrt, deterministic=True)
+
+
+class list_element(FunctionElement):  # noqa: N801  (reads like the SQL it renders)
+    """Element `index` (from 0) of an IntegerList column (awards.judging.models), NULL when
+    the element is null: `column[index + 1]` of PostgreSQL's int[], and `json_extract` of the
+    JSON text elsewhere. `index` is a literal: a position in a list, never user input."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "list_element"
+
+    def __init__(self, column, index: int):
+        super().__init__(column, literal_column(str(int(index))))
+
+
+@compiles(list_element)
+def _list_element_default(element, compiler, **kw):
+    column, index = list(element.clauses)
+    return f"json_extract({compiler.process(column, **kw)}, '$[{index.name}]')"
+
+
+@compiles(list_element, "postgresql")
+def _list_element_postgresql(element, compiler, **kw):
+    column, index = list(element.clauses)
+    return f"({compiler.process(column, **kw)})[{int(index.name) + 1}]"

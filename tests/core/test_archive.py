@@ -169,6 +169,9 @@ def test_export_then_import_round_trips_exactly(app, storage, tmp_path, empty_in
         assert review.weighted_total == weighted_total(
             [(criterion.weight, 8, criterion.scale_min, criterion.scale_max)]
         )
+        # So did its score values (one per criterion of the round, only the first scored),
+        # which the ranking's per-criterion means read.
+        assert review.score_values == [8, None, None]
         attachment = _db.session.scalar(select(Attachment))
         restored_storage = empty_installation.extensions["awards_storage"]
         assert restored_storage.get_bytes(attachment.storage_key) == b"%PDF-1.4 market report"

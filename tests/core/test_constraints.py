@@ -355,6 +355,8 @@ CHECK_CASES = {
     "ck_reviews_review_status": {"status": raw("lost")},
     # A draft with a total (the other half, a submitted review without one, is tested below).
     "ck_reviews_weighted_total_when_submitted": {"weighted_total": 50.0},
+    # A draft with score values (the submitted half is tested below).
+    "ck_reviews_score_values_when_submitted": {"score_values": [5, 7]},
     "ck_scores_value_in_scale": {"value": 11},
     # With a reason, so that only the value itself is wrong.
     "ck_decisions_outcome": {"outcome": raw("champion"), "reason": "Changed by hand"},
@@ -496,12 +498,19 @@ def test_score_with_a_scale_other_than_its_criterions_is_refused(world):
     _assert_refused("fk_scores_criterion_scale", (scores, wrong_scale))
 
 
-def test_submitted_review_needs_its_weighted_total(world):
+def test_submitted_review_needs_its_weighted_total_and_score_values(world):
     reviews = Review.__table__
     row = VALID_ROWS["reviews"](world, 1)
     submitted = row | {"status": "submitted", "submitted_at": NOW}
-    _assert_accepted((reviews, submitted | {"weighted_total": 50.0}))
-    _assert_refused("ck_reviews_weighted_total_when_submitted", (reviews, submitted))
+    stored = {"weighted_total": 50.0, "score_values": [5, 7]}
+    _assert_accepted((reviews, submitted | stored))
+    _assert_refused(
+        "ck_reviews_weighted_total_when_submitted",
+        (reviews, submitted | {"score_values": [5, 7]}),
+    )
+    _assert_refused(
+        "ck_reviews_score_values_when_submitted", (reviews, submitted | {"weighted_total": 50.0})
+    )
 
 
 def test_criterion_scale_cannot_change_under_existing_scores(world):

@@ -152,6 +152,31 @@ def test_submit_stores_the_weighted_total_and_every_change_updates_it(db):
     assert _stored_total(db, review) == pytest.approx(_total_from_scores(db, review), abs=1e-12)
 
 
+def test_a_change_to_a_submitted_review_moves_the_rankings_criterion_means(db):
+    """The ranking reads the score values stored on the review, not the score rows: a saved
+    change must reach them, and they must agree with the rows."""
+    from awards.results.ranking import compute_ranking, criterion_means
+
+    setting = make_setting()
+    c1, c2, c3 = setting.criteria
+    assignment = setting.assignment()
+    entry_id = assignment.submission_id
+    review = save_review(
+        assignment,
+        review_input(setting, [7, 10, 1]),
+        actor=setting.judge,
+        intent=ReviewIntent.SUBMIT,
+    )
+    db.session.commit()
+    save_review(assignment, review_input(setting, [3, 9, 1], version=1), actor=setting.judge)
+    db.session.commit()
+
+    rows = {row.submission_id: row for row in compute_ranking(setting.round).rows}
+    assert rows[entry_id].criteria == {c1.id: 3.0, c2.id: 9.0, c3.id: 1.0}
+    assert rows[entry_id].criteria == criterion_means(setting.round)[entry_id]
+    assert _stored_total(db, review) == pytest.approx(_total_from_scores(db, review), abs=1e-12)
+
+
 def test_history_never_records_private_notes(db):
     setting = make_setting()
     review = save_review(

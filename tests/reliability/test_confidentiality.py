@@ -60,8 +60,9 @@ def _fellow_judge(world, *, submitted: bool):
     assignment = AssignmentFactory(round=round_, judge=fellow, submission=entry)
     review = ReviewFactory(assignment=assignment, score=3)
     if not submitted:
+        criteria = list(round_.criteria)  # loaded first: the query would flush a half-draft
         review.status, review.submitted_at = ReviewStatus.DRAFT, None
-        review.weighted_total = None  # a draft has no total yet
+        review.store_weighted_total(criteria)  # a draft: no total, no values yet
     db.session.commit()
     return fellow
 

@@ -15,6 +15,7 @@ from awards.results.ranking import (
     _rows_statement,
     compute_ranking,
     counted_reviews,
+    criterion_means,
     judge_statistics,
     options_for,
     ranking_statement,
@@ -353,8 +354,9 @@ def test_active_conflict_stops_a_review_counting_until_lifted(build, db):
 
 
 def test_ranking_on_stored_totals_is_the_ranking_computed_from_the_scores(build, db):
-    """The ranking reads each review's stored total; computing every total again from the
-    score rows must give the same ranking, statistic for statistic."""
+    """The ranking reads each review's stored total and score values; computing every total
+    and criterion mean again from the score rows must give the same ranking, statistic for
+    statistic."""
     import random
 
     rng = random.Random(9)
@@ -380,6 +382,9 @@ def test_ranking_on_stored_totals_is_the_ranking_computed_from_the_scores(build,
     assert all(row.n_reviews > 0 for row in stored.rows)
     assert any(row.corrected_mean != row.mean for row in stored.rows)  # judges were corrected
     assert total == stored.total == 15
+    # The per-criterion means come from the score values stored on the reviews; from the
+    # score rows they are the same, value for value.
+    assert {row.submission_id: row.criteria for row in stored.rows} == criterion_means(round_)
     for row, expected in zip(stored.rows, recomputed, strict=True):
         row.criteria = {}
         assert row == expected

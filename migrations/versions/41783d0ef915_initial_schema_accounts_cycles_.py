@@ -1,16 +1,16 @@
 """Initial schema: accounts, cycles, submissions, judging, results, audit, outbox
 
-Revision ID: 6eacb2a9be91
+Revision ID: 41783d0ef915
 Revises: 
-Create Date: 2026-11-28 20:13:00.471436
+Create Date: 2026-11-28 22:50:59.287125
 
 """
 from alembic import op
 import sqlalchemy as sa
-
+from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '6eacb2a9be91'
+revision = '41783d0ef915'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -531,8 +531,10 @@ def upgrade():
     sa.Column('submitted_at', sa.DateTime(), nullable=True),
     sa.Column('lock_version', sa.Integer(), nullable=False),
     sa.Column('weighted_total', sa.Double(), nullable=True),
+    sa.Column('score_values', sa.JSON(none_as_null=True).with_variant(postgresql.ARRAY(sa.Integer()), 'postgresql'), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("(status = 'submitted' AND score_values IS NOT NULL) OR (status <> 'submitted' AND score_values IS NULL)", name=op.f('ck_reviews_score_values_when_submitted')),
     sa.CheckConstraint("(status = 'submitted' AND weighted_total IS NOT NULL) OR (status <> 'submitted' AND weighted_total IS NULL)", name=op.f('ck_reviews_weighted_total_when_submitted')),
     sa.CheckConstraint('lock_version > 0', name=op.f('ck_reviews_lock_version_positive')),
     sa.ForeignKeyConstraint(['assignment_id'], ['assignments.id'], name=op.f('fk_reviews_assignment_id_assignments'), ondelete='CASCADE'),
