@@ -230,6 +230,8 @@ def import_cycle(path: Path) -> dict[str, int]:
         for name in manifest["tables"]:
             table = tables[name]
             rows = json.loads(archive.extractfile(f"tables/{name}.json").read())
+            if name == "reviews":
+                rows = _with_stored_review_figures(archive, manifest, rows)
             if db.session.scalar(select(func.count()).select_from(table)):
                 raise DomainError(
                     f"The table {name} is not empty: import a cycle into an empty installation."
@@ -264,6 +266,45 @@ def import_cycle(path: Path) -> dict[str, int]:
                 )
     _reset_sequences(manifest["tables"] + ["audit_events"])
     return counts
+
+
+def _with_stored_review_figures(archive, manifest: dict, rows: list[dict]) -> list[dict]:
+    """Archives written before reviews stored their weighted total and score values (issue 9)
+    lack both, which a submitted review must have (a database constraint): they are computed
+    from the archive's own scores and criteria, as saving the review would have done."""
+    from awards.judging.models import ReviewStatus, score_values, weighted_total
+
+    stored = ("weighted_total", "score_values")
+    missing = [
+        r for r in rows if r["status"] == ReviewStatus.SUBMITTED and not set(stored) <= r.keys()
+    ]
+    if not missing:
+        return rows
+
+    def table(name: str) -> list[dict]:
+        if name not in manifest["tables"]:
+            return []
+        return json.loads(archive.extractfile(f"tables/{name}.json").read())
+
+    weights = {c["id"]: _decode(c["weight"]) for c in table("criteria")}
+    criteria_of: dict[int, list[int]] = {}
+    for link in table("round_criteria"):
+        criteria_of.setdefault(link["round_id"], []).append(link["criterion_id"])
+    scores_of: dict[int, dict[int, dict]] = {}
+    for score in table("scores"):
+        scores_of.setdefault(score["review_id"], {})[score["criterion_id"]] = score
+    for row in missing:
+        criteria = criteria_of.get(row["round_id"], [])
+        scores = scores_of.get(row["id"], {})
+        row["weighted_total"] = weighted_total(
+            (weights[c], scores[c]["value"], scores[c]["scale_min"], scores[c]["scale_max"])
+            for c in criteria
+            if c in scores
+        )
+        row["score_values"] = score_values(
+            (c, scores[c]["value"] if c in scores else None) for c in criteria
+        )
+    return rows
 
 
 def _reset_sequences(names: list[str]) -> None:

@@ -2,6 +2,7 @@
 exactly into an empty installation."""
 
 import io
+import json
 import secrets
 import tarfile
 from decimal import Decimal
@@ -211,3 +212,39 @@ def test_export_of_an_unknown_cycle_says_so(app, tmp_path):
     )
     assert result.exit_code == 1
     assert "No cycle with the slug 'nope'" in result.output
+
+
+def test_an_archive_from_before_reviews_stored_their_figures_imports_with_them(
+    app, storage, tmp_path, empty_installation
+):
+    """Reviews exported before `weighted_total` and `score_values` existed lack both; a submitted
+    review must have them, so the import computes them from the archive's scores."""
+    _build_cycle(storage)
+    current = tmp_path / "current.tar.gz"
+    result = app.test_cli_runner().invoke(
+        args=["awards", "export-cycle", "gza-archive", str(current)]
+    )
+    assert result.exit_code == 0, result.output
+    old = tmp_path / "old.tar.gz"
+    with tarfile.open(current, "r:gz") as source, tarfile.open(old, "w:gz") as target:
+        for member in source.getmembers():
+            data = source.extractfile(member).read() if member.isfile() else None
+            if member.name == "tables/reviews.json":
+                reviews = json.loads(data)
+                for review in reviews:
+                    del review["weighted_total"], review["score_values"]
+                data = json.dumps(reviews).encode()
+                member.size = len(data)
+            target.addfile(member, io.BytesIO(data) if data is not None else None)
+
+    result = _invoke(empty_installation, "import-cycle", str(old))
+    assert result.exit_code == 0, result.output
+    with empty_installation.app_context():
+        review = _db.session.scalar(select(Review))
+        criterion = _db.session.scalar(select(Cycle)).criteria[0]
+        assert review.status == ReviewStatus.SUBMITTED
+        assert review.weighted_total == weighted_total(
+            [(criterion.weight, 8, criterion.scale_min, criterion.scale_max)]
+        )
+        assert review.score_values == [8, None, None]
+        _db.session.remove()
