@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameters (malloc.h)
 M_ARENA_MAX = -8
@@ -35,3 +38,20 @@ def tune_allocator() -> bool:
     return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)) and bool(
         mallopt(M_ARENA_MAX, ARENA_MAX)
     )
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block, back on after (unless it was off).
+
+    Building many objects at once (a 10,000-entry ranking's rows) makes the collector run its
+    full passes over every object of the process, about 100 ms each, to find nothing: those
+    objects hold no cycles, and reference counting frees them as usual. Measured in-process on
+    the 10,000-entry bench round: median 0.21 s per ranking before, 0.18 s with the pause."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 from flask import g
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, case, exists, or_, select
+from sqlalchemy import Select, and_, case, exists, or_, select, tuple_
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from awards.core.models import AuditEvent
@@ -393,11 +393,19 @@ def _active_conflict_exists():
 
 def counted_review_clause():
     """The SQL condition for "this review counts" (use it with Review joined to its
-    Assignment on Review.assignment_id): submitted, assignment active, no active conflict."""
+    Assignment on Review.assignment_id): submitted, assignment active, no active conflict.
+
+    The conflict test is NOT IN over the (few) active conflicts rather than NOT EXISTS:
+    PostgreSQL hashes that list once instead of probing the conflicts table for each of a
+    large round's 50,000 reviews (5 % of the 10,000-entry ranking). Both columns are NOT NULL,
+    so NOT IN means exactly what NOT EXISTS did."""
+    active_conflicts = select(Conflict.judge_id, Conflict.submission_id).where(
+        Conflict.lifted_at.is_(None)
+    )
     return and_(
         Review.status == ReviewStatus.SUBMITTED,
         Assignment.status == AssignmentStatus.ACTIVE,
-        ~_active_conflict_exists(),
+        tuple_(Review.judge_id, Review.submission_id).not_in(active_conflicts),
     )
 
 

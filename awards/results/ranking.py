@@ -53,6 +53,7 @@ from awards.cycles.models import Criterion, Round, RoundStatus, round_criteria
 from awards.extensions import db
 from awards.judging.models import Assignment, Review, Score
 from awards.judging.queries import counted_review_clause
+from awards.memory import collector_paused
 from awards.results.models import (
     DEFAULT_DISAGREEMENT_THRESHOLD,
     DEFAULT_RANK_BY,
@@ -552,7 +553,11 @@ def _rows(result, criterion_ids: tuple[int, ...] = ()) -> tuple[list[RankingRow]
     keys = list(result.keys())
     # (criterion id, position of its mean in a row), in the round's order.
     means_at = [(cid, keys.index(criterion_column(cid))) for cid in criterion_ids]
-    rows = result.all()
+    with collector_paused():
+        return _ranking_rows(result.all(), means_at, outcomes, statuses)
+
+
+def _ranking_rows(rows, means_at, outcomes, statuses) -> tuple[list[RankingRow], int | None]:
     lines = []
     for row in rows:
         *statistics, disagreement, tied, outcome, preselected, reason, decision_status, _ = row[
