@@ -423,7 +423,7 @@ def test_secretariat_takes_the_scores_to_public_results(
     )
     letter = winner.locator("pre").inner_text()  # as rendered: its paragraphs kept
     assert letter.startswith("Dear colleagues,\n\nCongratulations! The Jury")
-    assert "announced publicly.\n\n--\nThe Secretariat" in letter
+    assert "announced publicly.\n\n-- \nThe Secretariat" in letter
     expect(page.get_by_role("article", name=applicant_email("GZ9-0003"))).to_contain_text(
         "Subject: Special mention for Night markets for street vendors"
     )
