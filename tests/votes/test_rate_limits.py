@@ -8,12 +8,11 @@ import secrets
 import redis
 from limits.storage import RedisStorage
 
-from awards import create_app
 from awards.extensions import db as _db
 from awards.extensions import limiter
 from awards.votes import services
-from config import TestConfig
-from tests.conftest import IsolatedClient, app_overrides
+from tests.accounts.helpers import other_apps
+from tests.conftest import IsolatedClient
 from tests.votes.conftest import cast, confirm, votes
 
 FLOOD_MESSAGE = "Too many votes came from your network or for this e-mail address"
@@ -68,13 +67,10 @@ def test_confirmation_flood_gets_429(client, app, ballot, monkeypatch):
     assert FLOOD_MESSAGE in response.get_data(as_text=True)
 
 
-def test_rate_limits_are_shared_between_instances_through_redis(
-    app, db, ballot, database_url, seaweed, smtp_server
-):
+def test_rate_limits_are_shared_between_instances_through_redis(app, db, ballot):
     """Two app instances (as two gunicorn machines would be) count against one Redis."""
     prefix = f"awards-test-{secrets.token_hex(4)}"
-    overrides = app_overrides(database_url, seaweed, smtp_server) | {
-        "S3_BUCKET": app.config["S3_BUCKET"],
+    overrides = {
         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
         "RATELIMIT_KEY_PREFIX": prefix,
         "VOTE_RATE_LIMIT_ADDRESS": "2 per hour",
@@ -82,32 +78,33 @@ def test_rate_limits_are_shared_between_instances_through_redis(
     address = f"shared-{secrets.token_hex(3)}@example.org"
     server = redis.Redis.from_url("redis://127.0.0.1:6379/0")
     instances = []
-    try:
-        first = create_app(TestConfig, overrides)
-        instances.append(first)
-        assert isinstance(limiter.storage, RedisStorage)
-        client = IsolatedClient(first, first.response_class)
-        for ip in ("192.0.2.10", "192.0.2.11"):
-            assert cast(client, ballot, ballot.entries[0], address, ip=ip).status_code == 302
+    # other_apps puts the process-wide limiter back on the suite's storage afterwards.
+    with other_apps(app) as make_app:
+        try:
+            first = make_app(**overrides)
+            instances.append(first)
+            assert isinstance(limiter.storage, RedisStorage)
+            client = IsolatedClient(first, first.response_class)
+            for ip in ("192.0.2.10", "192.0.2.11"):
+                assert cast(client, ballot, ballot.entries[0], address, ip=ip).status_code == 302
 
-        # A second instance starts with nothing in its own memory, yet knows the address's count.
-        second = create_app(TestConfig, overrides)
-        instances.append(second)
-        client = IsolatedClient(second, second.response_class)
-        response = cast(client, ballot, ballot.entries[0], address, ip="198.51.100.200")
-        assert response.status_code == 429
-        assert FLOOD_MESSAGE in response.get_data(as_text=True)
+            # A second instance starts with nothing in its own memory, yet knows the count.
+            second = make_app(**overrides)
+            instances.append(second)
+            client = IsolatedClient(second, second.response_class)
+            response = cast(client, ballot, ballot.entries[0], address, ip="198.51.100.200")
+            assert response.status_code == 429
+            assert FLOOD_MESSAGE in response.get_data(as_text=True)
 
-        keys = [k.decode() for k in server.scan_iter(match=f"*{prefix}*")]
-        assert keys  # the counters are in Redis
-        assert not [k for k in keys if address in k or "example.org" in k]  # hashed, not in clear
-        assert any(services.rate_limit_key_for_address(address) in k for k in keys)
-    finally:
-        for key in server.scan_iter(match=f"*{prefix}*"):
-            server.delete(key)
-        server.close()
-        for instance in instances:
-            with instance.app_context():
-                _db.engine.dispose()
-        limiter.init_app(app)  # back to the suite's in-memory storage
+            keys = [k.decode() for k in server.scan_iter(match=f"*{prefix}*")]
+            assert keys  # the counters are in Redis
+            assert not [k for k in keys if address in k or "example.org" in k]  # hashed
+            assert any(services.rate_limit_key_for_address(address) in k for k in keys)
+        finally:
+            for key in server.scan_iter(match=f"*{prefix}*"):
+                server.delete(key)
+            server.close()
+            for instance in instances:
+                with instance.app_context():
+                    _db.engine.dispose()
     assert len(votes(db)) == 2
