@@ -70,8 +70,9 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     app.extensions["awards_storage"] = Storage.from_config(app.config)
-    from awards.core import changes, page_cache, private_cache
+    from awards.core import changes, page_cache, private_cache, static_files
 
+    static_files.init_app(app)
     page_cache.init_app(app)
     changes.init_app(app)
     private_cache.init_app(app)
