@@ -138,3 +138,8 @@ def mail_link(mailbox, address: str, pattern: str = r"https?://\S+") -> str:
     match = re.search(pattern, messages[-1].get_content())
     assert match, "no link in the message"
     return match.group(0)
+
+
+# True when app.js finds a form on the page edited before the scripts ran (a page as served
+# must say False: otherwise it would save itself on arrival).
+EDITED_BEFORE_SCRIPTS = "Array.from(document.forms).some(window.awardsEditedBeforeScripts)"

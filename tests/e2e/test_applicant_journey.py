@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from awards.models import Attachment, SectionAnswer, Submission, SubmissionStatus
-from tests.e2e.conftest import axe_violations, screenshot
+from tests.e2e.conftest import EDITED_BEFORE_SCRIPTS, axe_violations, screenshot
 from tests.factories import PASSWORD, ApplicantFactory, CycleFactory, OrganisationFactory
 
 pytestmark = pytest.mark.e2e
@@ -105,6 +105,8 @@ def test_applicant_fills_both_steps_uploads_submits_and_gets_the_receipt(
     expect(page.get_by_role("heading", name="My applications")).to_be_visible()
     submission_id = start_application(page, "Recife's living canals")
     expect(page.get_by_label("Title of the initiative")).to_have_value("Recife's living canals")
+    # As served, nothing counts as typed before the scripts ran: no save on arrival.
+    assert page.evaluate(EDITED_BEFORE_SCRIPTS) is False
 
     # Step 1. The save state follows the typing: "Not yet saved", then "Saved at …".
     # Chinese has no spaces between words: each character counts, as on the server.
@@ -128,6 +130,8 @@ def test_applicant_fills_both_steps_uploads_submits_and_gets_the_receipt(
 
     # Step 2: each section saves on its own.
     page.get_by_role("link", name="Next: the initiative").click()
+    page.wait_for_load_state()
+    assert page.evaluate(EDITED_BEFORE_SCRIPTS) is False
     page.wait_for_load_state()
     for title in ("Background", "Innovation", "Outcomes and evidence"):
         section = page.locator("section.card").filter(has=page.get_by_label(title, exact=True))

@@ -3,6 +3,7 @@ the draft saving itself, the browser's copy offered back after the session expir
 layout on tablet screens."""
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -97,6 +98,31 @@ def test_judge_scores_an_entry_with_autosave_and_keyboard(page, db):
     db.session.expire_all()
     assert db.session.scalar(select(Review.status)) == ReviewStatus.SUBMITTED
     screenshot(page, "judge-entry-submitted-desktop")
+
+
+def test_text_typed_before_the_page_s_script_ran_is_saved_too(page, db):
+    """On a slow connection a judge can type before review.js runs; those keystrokes sent no
+    event, yet they are saved like any other (and the page warns before leaving them)."""
+    setting = make_setting()
+    page.goto("/login?next=" + setting.entry_url())
+    _sign_in(page, setting.judge.email)
+    expect(page.get_by_role("heading", name="Your review")).to_be_visible()
+    # As served, nothing counts as typed before the script ran: no save on arrival.
+    assert (
+        page.evaluate("Array.from(document.forms).some(window.awardsEditedBeforeScripts)") is False
+    )
+
+    def slow_script(route):
+        time.sleep(1.5)
+        route.continue_()
+
+    page.route(re.compile(r".*/static/js/review\.js.*"), slow_script)
+    page.goto(setting.entry_url(), wait_until="commit")
+    page.get_by_label("Overall comment for the secretariat").fill("Typed while loading.")
+    assert page.evaluate("typeof window.awardsEditedBeforeScripts") == "function"
+    expect(page.locator("#save-state")).to_contain_text("Draft saved at", timeout=30_000)
+    db.session.expire_all()
+    assert db.session.scalar(select(Review.overall_comment)) == "Typed while loading."
 
 
 def test_text_typed_after_the_session_expired_is_offered_back_after_signing_in(page, db):

@@ -17,4 +17,23 @@
       if (button) { setTimeout(function () { button.disabled = true; }, 0); }
     }
   });
+  // Did the person change a form before the page's scripts were running (a slow connection)?
+  // Those edits sent no event, so the autosaving scripts ask this when they start.
+  window.awardsEditedBeforeScripts = function (form) {
+    return Array.prototype.some.call(form.elements, function (element) {
+      if (!element.name || element.disabled) { return false; }
+      var type = element.type;
+      if (type === "radio" || type === "checkbox") { return element.checked !== element.defaultChecked; }
+      if (element.tagName === "SELECT") {
+        var options = Array.prototype.slice.call(element.options);
+        var anyDefault = options.some(function (option) { return option.defaultSelected; });
+        return options.some(function (option, index) {
+          var byDefault = option.defaultSelected || (!anyDefault && !element.multiple && index === 0);
+          return option.selected !== byDefault;
+        });
+      }
+      if (type === "hidden" || type === "file" || type === "submit" || type === "button") { return false; }
+      return "defaultValue" in element && element.value !== element.defaultValue;
+    });
+  };
 })();

@@ -294,6 +294,9 @@
     form.addEventListener("change", function (event) {
       if (event.isTrusted) { changed(); }
     });
+    if (window.awardsEditedBeforeScripts && window.awardsEditedBeforeScripts(form)) {
+      changed(); // typed while this script was still loading: save it like any other edit
+    }
     form.addEventListener("focusout", function (event) {
       // Moving on from a contact's name to their e-mail is not a moment to save: the server
       // refuses a contact without both, and would show an error the person is about to fix.

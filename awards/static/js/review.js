@@ -244,6 +244,9 @@
         event.returnValue = message("Leave");
       }
     });
+    if (window.awardsEditedBeforeScripts && window.awardsEditedBeforeScripts(form)) {
+      changed(); // typed while this script was still loading: save it like any other edit
+    }
     document.addEventListener("keydown", function (event) {
       if ((event.ctrlKey || event.metaKey) && (event.key === "s" || event.key === "S")) {
         event.preventDefault();
