@@ -1157,15 +1157,7 @@ def _add_reviews(rng: random.Random, now: datetime, round_: Round, committee: li
                     values.append(value)
                     if done or rng.random() < 0.5:
                         comment = rng.choice(REVIEW_COMMENTS[index][_band(value)])
-                review.scores.append(
-                    Score(
-                        criterion_id=criterion.id,
-                        scale_min=criterion.scale_min,
-                        scale_max=criterion.scale_max,
-                        value=value,
-                        comment=comment,
-                    )
-                )
+                review.scores.append(Score.on(criterion, value, comment))
             review.store_weighted_total(criteria)
             if done or rng.random() < 0.3:
                 review.overall_comment = rng.choice(

@@ -239,15 +239,7 @@ class ReviewFactory(BaseFactory):
         with db.session.no_autoflush:  # loading the criteria must not write the review yet
             criteria = obj.assignment.round.criteria
             for criterion in criteria:
-                obj.scores.append(
-                    Score(
-                        criterion_id=criterion.id,
-                        scale_min=criterion.scale_min,
-                        scale_max=criterion.scale_max,
-                        value=value,
-                        comment=kwargs.get("comment", ""),
-                    )
-                )
+                obj.scores.append(Score.on(criterion, value, kwargs.get("comment", "")))
             obj.store_weighted_total(criteria)
         if create:
             db.session.commit()
@@ -292,14 +284,7 @@ def make_review(assignment, *, submitted: bool = True, scores: dict | None = Non
     )
     for criterion in assignment.round.criteria:
         value = (scores or {}).get(criterion, (criterion.scale_min + criterion.scale_max) // 2)
-        review.scores.append(
-            Score(
-                criterion_id=criterion.id,
-                scale_min=criterion.scale_min,
-                scale_max=criterion.scale_max,
-                value=value,
-            )
-        )
+        review.scores.append(Score.on(criterion, value))
     review.store_weighted_total(assignment.round.criteria)
     db.session.add(review)
     db.session.commit()

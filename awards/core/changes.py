@@ -23,6 +23,7 @@ Core statements and hand-written SQL alike.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 import time
@@ -159,8 +160,6 @@ class ChangeFeed:
     def _ensure_listener(self) -> None:
         """One listener thread per process, started in the process that serves (gunicorn forks
         its workers after the app is built, and threads do not survive a fork)."""
-        import os
-
         if self._listener_pid == os.getpid() and self._listener is not None:
             return
         with self._start_lock:

@@ -240,6 +240,17 @@ class Score(db.Model):
     value: Mapped[int | None]
     comment: Mapped[str] = mapped_column(Text, default="")
 
+    @classmethod
+    def on(cls, criterion: Criterion, value: int | None, comment: str = "") -> Score:
+        """A score on `criterion`, carrying the copy of its scale the foreign key checks."""
+        return cls(
+            criterion_id=criterion.id,
+            scale_min=criterion.scale_min,
+            scale_max=criterion.scale_max,
+            value=value,
+            comment=comment,
+        )
+
     review: Mapped[Review] = relationship(back_populates="scores")
     criterion: Mapped[Criterion] = relationship(
         foreign_keys=[criterion_id], primaryjoin="Score.criterion_id == Criterion.id"

@@ -81,15 +81,7 @@ def _build_cycle(storage):
             overall_comment="Strong",
         )
         criterion = cycle.criteria[0]
-        review.scores.append(
-            Score(
-                criterion_id=criterion.id,
-                scale_min=criterion.scale_min,
-                scale_max=criterion.scale_max,
-                value=8,
-                comment="new",
-            )
-        )
+        review.scores.append(Score.on(criterion, 8, "new"))
         review.store_weighted_total(round_.criteria)
         _db.session.add_all([submission, other_submission, round_, assignment, review])
     _db.session.flush()

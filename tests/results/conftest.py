@@ -144,15 +144,7 @@ class ResultsBuilder:
             submitted_at=utcnow() if status == ReviewStatus.SUBMITTED else None,
         )
         for index, (criterion, value) in enumerate(zip(round_.criteria, values, strict=True)):
-            review.scores.append(
-                Score(
-                    criterion_id=criterion.id,
-                    scale_min=criterion.scale_min,
-                    scale_max=criterion.scale_max,
-                    value=value,
-                    comment=comments[index] if comments else "",
-                )
-            )
+            review.scores.append(Score.on(criterion, value, comments[index] if comments else ""))
         review.store_weighted_total(round_.criteria)
         _db.session.add_all([assignment, review])
         _db.session.commit()

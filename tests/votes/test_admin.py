@@ -91,15 +91,20 @@ def test_closing_before_opening_is_refused_and_keeps_the_input(client, db, login
     assert db.session.scalar(select(VoteCampaign)) is None
 
 
+def set_up_vote(client, cycle_id: int):
+    """The secretariat's form for a cycle's vote, filled in as it would be."""
+    return client.post(
+        f"/secretariat/votes/{cycle_id}",
+        data={"opens_at": "2031-11-20T09:00", "closes_at": "2031-12-01T18:30", "rule": "per_cycle"},
+    )
+
+
 def test_vote_cannot_be_set_up_without_a_shortlist(client, db, login_as):
     from tests.factories import CycleFactory
 
     cycle = CycleFactory()
     login_as(SecretariatFactory())
-    response = client.post(
-        f"/secretariat/votes/{cycle.id}",
-        data={"opens_at": "2031-11-20T09:00", "closes_at": "2031-12-01T18:30", "rule": "per_cycle"},
-    )
+    response = set_up_vote(client, cycle.id)
     assert response.status_code == 422
     assert "No initiative of this cycle is shortlisted yet." in response.get_data(as_text=True)
 
@@ -405,10 +410,7 @@ def test_the_ballot_waits_for_the_committee_s_round_to_close(client, db, login_a
     assert queries.candidate_ids(db.session.get(Cycle, cycle_id)) == set()
 
     login_as(SecretariatFactory())
-    response = client.post(
-        f"/secretariat/votes/{cycle_id}",
-        data={"opens_at": "2031-11-20T09:00", "closes_at": "2031-12-01T18:30", "rule": "per_cycle"},
-    )
+    response = set_up_vote(client, cycle_id)
     assert response.status_code == 422
     assert "close the committee&#39;s round first" in response.get_data(as_text=True)
 
