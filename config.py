@@ -71,7 +71,6 @@ class Config:
     # How many proxies (load balancers) stand in front of the app and set X-Forwarded-For:
     # rate limits and the vote's network prefixes use the client address they pass on.
     TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
-    RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
 
     # Requests above this size are refused with 413 before the body is read.

@@ -61,17 +61,17 @@ def create_app(
 
 def _init_extensions(app: Flask) -> None:
     from awards import models  # noqa: F401  (every table known before anything touches the db)
-    from awards.extensions import csrf, db, limiter, login_manager, migrate
+    from awards.extensions import csrf, db, login_manager, migrate
     from awards.storage import Storage
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
-    limiter.init_app(app)
     login_manager.init_app(app)
     app.extensions["awards_storage"] = Storage.from_config(app.config)
-    from awards.core import changes, page_cache, private_cache, static_files
+    from awards.core import changes, page_cache, private_cache, rate_limits, static_files
 
+    rate_limits.init_app(app)
     static_files.init_app(app)
     page_cache.init_app(app)
     changes.init_app(app)

@@ -98,13 +98,27 @@ def str_enum(enum_cls, name: str):
     )
 
 
-def commit_without_waiting_for_disk(session) -> None:
+WITHOUT_WAITING_FOR_DISK = "awards_commits_without_waiting_for_disk"
+
+
+def commit_without_waiting_for_disk(session, *, for_the_whole_connection: bool = False) -> None:
     """Let this transaction's commit return before PostgreSQL has flushed it to disk.
 
     Only for writes whose loss in a crash of the database server is harmless and which the
     user would simply repeat: PostgreSQL may then lose the last fraction of a second of such
     commits, never corrupt anything, and never lose other transactions' writes. The vote uses
     it for pending votes (the voter asks for the e-mail again). Elsewhere a no-op.
+
+    `session` is a Session or a Connection. `for_the_whole_connection` sets it for every later
+    transaction of a Connection that its owner never hands back to the pool (a writer's).
     """
-    if session.get_bind().dialect.name == "postgresql":
+    if getattr(session, "info", {}).get(WITHOUT_WAITING_FOR_DISK):
+        return
+    dialect = getattr(session, "dialect", None) or session.get_bind().dialect  # or a Connection
+    if dialect.name != "postgresql":
+        return
+    if for_the_whole_connection:
+        session.execute(text("SET synchronous_commit = off"))
+        session.info[WITHOUT_WAITING_FOR_DISK] = True
+    else:
         session.execute(text("SET LOCAL synchronous_commit = off"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -69,6 +69,16 @@ def render_error(code: int, description: str | None = None):
     return render_template("errors/error.html", code=code, title=title, help_text=help_text), code
 
 
+def with_retry_after(rendered, exc: HTTPException):
+    """A rendered error page, with the Retry-After header of a 429 or 503 that has one."""
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is None:
+        return rendered
+    response = make_response(rendered)
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 def register(app: Flask) -> None:
     from awards.extensions import db
 
@@ -80,7 +90,7 @@ def register(app: Flask) -> None:
     def handle_http(exc: HTTPException):
         # Only our own short texts reach the page; werkzeug's default descriptions are generic.
         description = exc.description if getattr(exc, "awards_message", False) else None
-        return render_error(exc.code or 500, description)
+        return with_retry_after(render_error(exc.code or 500, description), exc)
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):

@@ -16,7 +16,8 @@ from email.utils import formatdate
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
 
 from awards.core.models import OutboxMessage, OutboxStatus
 from awards.db import utcnow
@@ -28,6 +29,15 @@ MAX_BACKOFF = timedelta(hours=1)
 # voters' addresses exist nowhere else (the vote keeps only a keyed hash), so after sending (or
 # giving up) the outbox forgets the address and the body, whose link is a credential.
 FORGET_RECIPIENT_CATEGORIES = frozenset({"vote"})
+
+
+def render_mail(subject: str, template: str, *, locale: str | None = None, **context):
+    """`templates/mail/<template>.txt` and the subject in the recipient's language."""
+    with force_locale(locale or "en"):
+        body = render_template(
+            f"mail/{template}.txt", base_url=current_app.config["BASE_URL"], **context
+        )
+        return str(subject), body
 
 
 def queue_mail(
@@ -42,11 +52,7 @@ def queue_mail(
     **context,
 ) -> OutboxMessage:
     """Render `templates/mail/<template>.txt` in the recipient's language and queue it."""
-    with force_locale(locale or "en"):
-        body = render_template(
-            f"mail/{template}.txt", base_url=current_app.config["BASE_URL"], **context
-        )
-        subject_text = str(subject)
+    subject_text, body = render_mail(subject, template, locale=locale, **context)
     message = OutboxMessage(
         to_address=to,
         subject=subject_text,
@@ -58,6 +64,30 @@ def queue_mail(
     )
     db.session.add(message)
     return message
+
+
+def queue_rendered_mails(
+    connection: Connection, messages: list[tuple[str, str, str]], *, category: str
+) -> None:
+    """Queue many messages already rendered, as (to, subject, body), in one statement."""
+    if not messages:
+        return
+    now = utcnow()
+    connection.execute(
+        insert(OutboxMessage.__table__),
+        [
+            {
+                "to_address": to,
+                "subject": subject,
+                "body_text": body,
+                "category": category,
+                "status": OutboxStatus.PENDING,
+                "created_at": now,
+                "next_attempt_at": now,
+            }
+            for to, subject, body in messages
+        ],
+    )
 
 
 def release_held(batch: str) -> int:

@@ -19,7 +19,6 @@ from sqlalchemy import create_engine, make_url, text
 from awards import create_app
 from awards.devstack import SeaweedFS, SMTPSink
 from awards.extensions import db as _db
-from awards.extensions import limiter
 from config import TestConfig
 
 S3_ACCESS_KEY = "test-access-key"
@@ -136,7 +135,7 @@ def _clean_state(request, smtp_server):
     app.extensions["awards_page_cache"].clear()
     app.extensions["awards_private_cache"].clear()
     with app.app_context():
-        limiter.reset()
+        app.extensions["awards_rate_limits"].reset()
         yield
         _db.session.rollback()
         _empty_all_tables()

@@ -37,8 +37,9 @@ from awards.accounts.permissions import (
     public,
     signed_in,
 )
+from awards.core.rate_limits import enforce, rate_limits
 from awards.errors import DomainError
-from awards.extensions import limiter, login_manager
+from awards.extensions import login_manager
 from awards.forms import attach_error
 from awards.i18n import is_timezone
 from awards.security import safe_redirect_target
@@ -71,12 +72,19 @@ def _submitted_email() -> str:
     return request.form.get("email", "").strip().lower()
 
 
-def _login_account_key() -> str:
-    return "login-account:" + _submitted_email()
+def _sign_in_counters() -> tuple[tuple[str, str], ...]:
+    """Failed sign-ins count per client address and per account."""
+    return (("login", request.remote_addr or ""), ("login-account", _submitted_email()))
 
 
-def _failed(response) -> bool:
-    return response.status_code >= 400
+def _ensure_sign_in_attempts_left() -> None:
+    for scope, key in _sign_in_counters():
+        rate_limits().ensure_available(_login_limit(), scope, key)
+
+
+def _count_failed_sign_in() -> None:
+    for scope, key in _sign_in_counters():
+        rate_limits().count(_login_limit(), scope, key)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -127,8 +135,8 @@ def verify_email(token: str):
 
 @bp.post("/verify/resend")
 @public
-@limiter.limit("5 per hour", key_func=lambda: "verify:" + _submitted_email())
 def resend_verification():
+    enforce("5 per hour", "verify", _submitted_email())
     form = ResendVerificationForm()
     if form.validate_on_submit():
         user = services.find_user_by_email(form.email.data)
@@ -140,11 +148,11 @@ def resend_verification():
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_login_limit, methods=["POST"], key_func=_login_account_key, deduct_when=_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
+    if request.method == "POST":
+        _ensure_sign_in_attempts_left()
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         try:
@@ -157,6 +165,8 @@ def login():
                 safe_redirect_target(form.next.data) or url_for(home_endpoint_for(user))
             )
     status = 401 if form.errors or form.form_errors else 200
+    if request.method == "POST":  # only failed attempts count: a sign-in that worked left above
+        _count_failed_sign_in()
     return render_template("accounts/login.html", form=form), status
 
 
@@ -170,9 +180,10 @@ def logout():
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @public
-@limiter.limit("10 per hour", methods=["POST"])
-@limiter.limit("5 per hour", methods=["POST"], key_func=lambda: "reset:" + _submitted_email())
 def forgot_password():
+    if request.method == "POST":
+        enforce("10 per hour", "reset-from", request.remote_addr or "")
+        enforce("5 per hour", "reset", _submitted_email())
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)

@@ -229,6 +229,7 @@ def init_app(app) -> ChangeFeed:
     with app.app_context():
         feed = ChangeFeed(db.engine)
     app.extensions["awards_changes"] = feed
+    app.extensions["awards_data_memo"] = DataMemo(feed)
     event.listen(db.session, "before_commit", _announce_for_current_app)
     return feed
 
@@ -244,3 +245,45 @@ def change_feed() -> ChangeFeed:
     from flask import current_app
 
     return current_app.extensions["awards_changes"]
+
+
+class DataMemo:
+    """Values computed from committed rows, kept until the data generation moves: what every
+    request would otherwise read again (a vote's dates and shortlist, say) is read once per
+    change. Nothing is kept while the generation cannot be trusted, nor a value of None (so
+    that requests for things that do not exist cannot fill memory)."""
+
+    def __init__(self, feed: ChangeFeed) -> None:
+        self._feed = feed
+        self._generation: int | None = None
+        self._values: dict = {}
+
+    def get(self, key, compute):
+        feed = self._feed
+        if not feed.is_reliable():
+            return compute()
+        generation = feed.current()
+        values = self._values
+        if self._generation != generation:
+            values = self._values = {}
+            self._generation = generation
+        try:
+            return values[key]
+        except KeyError:
+            pass
+        value = compute()
+        # Into the dictionary of the generation it was read at: if the data moved meanwhile,
+        # that dictionary is already discarded.
+        if value is not None and feed.current() == generation:
+            values[key] = value
+        return value
+
+    def clear(self) -> None:
+        self._generation, self._values = None, {}
+
+
+def remembered(key, compute):
+    """`compute()`, or its value from an earlier request if no data changed since."""
+    from flask import current_app
+
+    return current_app.extensions["awards_data_memo"].get(key, compute)

@@ -22,7 +22,7 @@ from sqlalchemy import text
 
 from awards.accounts.models import Role
 from awards.accounts.permissions import public
-from awards.extensions import db, limiter
+from awards.extensions import db
 from awards.security import safe_redirect_target
 from awards.storage import StorageError, get_storage
 
@@ -87,7 +87,6 @@ def home():
 
 @bp.get("/healthz")
 @public
-@limiter.exempt
 def healthz():
     checks: dict[str, str] = {}
     try:

@@ -37,6 +37,10 @@ def to_local(value: datetime | None, zone_name: str) -> datetime | None:
 
 
 class VoteForm(FlaskForm):
+    """Rendered by the vote page; its answers are checked by `services.check_vote` (which words
+    every problem), not by `validate()`. The validators mark the field as required for the
+    page and mirror those checks."""
+
     email = EmailField(
         _l("Your e-mail address"),
         validators=[

@@ -13,12 +13,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, desc, distinct, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from awards.core.changes import remembered
 from awards.cycles.models import Cycle, Round, RoundKind, RoundStatus
 from awards.db import utcnow
 from awards.extensions import db
 from awards.results.models import Decision, Outcome
 from awards.submissions.models import Attachment, Submission, SubmissionStatus
-from awards.votes.models import Vote, VoteCampaign, VoteInvalidation, VoteStatus
+from awards.votes.models import Vote, VoteCampaign, VoteInvalidation, VoteRule, VoteStatus
 
 # Stated on the public page, the secretariat's page and the results page.
 TIE_RULE = _l(
@@ -36,7 +37,7 @@ class VoteState(StrEnum):
     CLOSED = "closed"
 
 
-def vote_state(campaign: VoteCampaign, now: datetime | None = None) -> VoteState:
+def vote_state(campaign: VoteCampaign | BallotFacts, now: datetime | None = None) -> VoteState:
     now = now or utcnow()
     if campaign.closed_at is not None or now >= campaign.closes_at:
         return VoteState.CLOSED
@@ -62,6 +63,55 @@ def campaign_by_slug(slug: str) -> VoteCampaign | None:
         .where(Cycle.slug == slug)
         .options(contains_eager(VoteCampaign.cycle))
     )
+
+
+@dataclass(frozen=True)
+class BallotFacts:
+    """What casting or confirming a vote needs to know about its campaign, as plain values that
+    outlive the request: kept in memory until the data changes (`remembered`), so that the
+    rush of a popular vote does not read the same campaign and shortlist on every request.
+    Has the attributes `vote_state` reads."""
+
+    campaign_id: int
+    cycle_id: int
+    slug: str
+    time_zone: str
+    opens_at: datetime
+    closes_at: datetime
+    closed_at: datetime | None
+    rule: VoteRule
+    candidate_ids: frozenset[int]
+
+    @classmethod
+    def of(cls, campaign: VoteCampaign) -> BallotFacts:
+        cycle = campaign.cycle
+        return cls(
+            campaign_id=campaign.id,
+            cycle_id=cycle.id,
+            slug=cycle.slug,
+            time_zone=cycle.time_zone,
+            opens_at=campaign.opens_at,
+            closes_at=campaign.closes_at,
+            closed_at=campaign.closed_at,
+            rule=campaign.rule,
+            candidate_ids=frozenset(candidate_ids(cycle)),
+        )
+
+
+def ballot_by_slug(slug: str) -> BallotFacts | None:
+    def read() -> BallotFacts | None:
+        campaign = campaign_by_slug(slug)
+        return BallotFacts.of(campaign) if campaign is not None else None
+
+    return remembered(("vote-ballot-by-slug", slug), read)
+
+
+def ballot_by_campaign_id(campaign_id: int) -> BallotFacts | None:
+    def read() -> BallotFacts | None:
+        campaign = db.session.get(VoteCampaign, campaign_id)
+        return BallotFacts.of(campaign) if campaign is not None else None
+
+    return remembered(("vote-ballot-by-campaign", campaign_id), read)
 
 
 def public_campaigns() -> list[VoteCampaign]:

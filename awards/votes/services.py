@@ -14,31 +14,39 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, literal, select, update
+from sqlalchemy import case, exists, func, insert, literal, select, tuple_, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from awards import audit
 from awards.accounts.tokens import ExpiredToken, InvalidToken, make_token, read_token
+from awards.core import group_commit
+from awards.core.changes import remembered
 from awards.core.page_cache import forget_public_pages
 from awards.cycles.models import Cycle
 from awards.db import commit_without_waiting_for_disk, utcnow
 from awards.errors import DomainError
 from awards.extensions import db
 from awards.i18n import in_zone
-from awards.mail import queue_mail
+from awards.mail import queue_rendered_mails, render_mail
 from awards.submissions.models import Submission
 from awards.votes import queries
 from awards.votes.models import Vote, VoteCampaign, VoteInvalidation, VoteRule, VoteStatus
-from awards.votes.queries import VoteState, vote_state
+from awards.votes.queries import BallotFacts, VoteState, vote_state
 
 MAIL_CATEGORY = "vote"
+VOTES = Vote.__table__  # the writers use Core statements on it
 
 # Well-known throwaway-mail services; VOTE_EXTRA_DISPOSABLE_DOMAINS adds more without a release.
 # Subdomains of these match too.
@@ -189,6 +197,8 @@ def parse_address(raw: str) -> VoterAddress:
     raw = (raw or "").strip()
     if not raw:
         raise DomainError(_("Enter your e-mail address."), field="email")
+    if len(raw) > 254:
+        raise DomainError(_("This address is too long."), field="email")
     try:
         info = validate_email(raw, check_deliverability=False)
     except EmailNotValidError as exc:
@@ -224,21 +234,20 @@ def rate_limit_key_for_address(raw: str) -> str:
     return email_hash(canonical)
 
 
-def period_key(campaign: VoteCampaign, at: datetime) -> str:
-    if campaign.rule == VoteRule.PER_DAY:
-        return at.astimezone(campaign.cycle.zone).date().isoformat()
+def period_key(ballot: BallotFacts, at: datetime) -> str:
+    if ballot.rule == VoteRule.PER_DAY:
+        return at.astimezone(ZoneInfo(ballot.time_zone)).date().isoformat()
     return "cycle"
 
 
-def _when(campaign: VoteCampaign, at: datetime) -> str:
+def _when(time_zone: str, at: datetime) -> str:
     from awards.i18n import utc_offset_label
 
-    zone = campaign.cycle.time_zone
-    return f"{in_zone(at, zone)} ({utc_offset_label(zone, at)})"
+    return f"{in_zone(at, time_zone)} ({utc_offset_label(time_zone, at)})"
 
 
-def already_voted_message(campaign: VoteCampaign) -> str:
-    if campaign.rule == VoteRule.PER_DAY:
+def already_voted_message(rule: VoteRule) -> str:
+    if rule == VoteRule.PER_DAY:
         return _(
             "This e-mail address has already voted today. Thank you! You can vote again "
             "tomorrow (days follow the award's time zone)."
@@ -248,7 +257,7 @@ def already_voted_message(campaign: VoteCampaign) -> str:
     )
 
 
-def _link(endpoint: str, **values) -> str:
+def _link(endpoint: str, values: dict) -> str:
     """An absolute link for an e-mail, built without needing a request (the worker and load
     tests call the services too)."""
     path = current_app.url_map.bind("").build(endpoint, values)
@@ -256,15 +265,39 @@ def _link(endpoint: str, **values) -> str:
 
 
 # --- casting and confirming ------------------------------------------------------------------
+#
+# A vote is cast in two steps: `check_vote` (no database: the ballot comes from memory) and
+# `record_pending_votes`, which writes a batch of checked votes and their e-mails. A request
+# hands its checked vote to the process's writer (`submit_vote`), which batches the requests
+# that arrive together; a script calls `cast_vote`, which does both in its own session.
+# Confirming works alike: `confirm_vote_at_once` in a request, `confirm_vote` otherwise and to
+# explain every link that cannot count.
 
 
-def ensure_open(campaign: VoteCampaign, now: datetime) -> None:
-    state = vote_state(campaign, now)
+@dataclass(frozen=True)
+class PendingVote:
+    """A vote that passed every check and waits to be written."""
+
+    campaign_id: int
+    submission_id: int
+    rule: VoteRule
+    email_hash: str
+    email_domain: str
+    period_key: str
+    created_at: datetime
+    network_prefix: str
+    fingerprint_hash: str
+    send_to: str  # for the confirmation e-mail only; never stored with the vote
+    locale: str
+
+
+def ensure_open(ballot: BallotFacts, now: datetime) -> None:
+    state = vote_state(ballot, now)
     if state == VoteState.UPCOMING:
         raise DomainError(
             _(
                 "The vote has not opened yet. It opens on %(when)s; please come back then.",
-                when=_when(campaign, campaign.opens_at),
+                when=_when(ballot.time_zone, ballot.opens_at),
             )
         )
     if state == VoteState.CLOSED:
@@ -272,9 +305,144 @@ def ensure_open(campaign: VoteCampaign, now: datetime) -> None:
             _(
                 "The vote closed on %(when)s. Thank you for your interest; the result is on the "
                 "vote's page.",
-                when=_when(campaign, campaign.closes_at),
+                when=_when(ballot.time_zone, ballot.closes_at),
             )
         )
+
+
+def note_honeypot(voter: VoterContext) -> None:
+    """A bot filled the hidden field: nothing is recorded, and it is shown the usual "check
+    your inbox" page, so that it learns nothing."""
+    current_app.logger.info(
+        "vote: honeypot filled from %s; nothing recorded", network_prefix(voter.ip)
+    )
+
+
+def check_vote(
+    ballot: BallotFacts,
+    submission_id: int,
+    email: str,
+    *,
+    voter: VoterContext,
+    locale: str | None = None,
+) -> PendingVote:
+    """Every check a vote must pass before it is written. Raises DomainError when the vote is
+    not open, the entry is not on the ballot, or the address is invalid or disposable."""
+    now = utcnow()
+    ensure_open(ballot, now)
+    if submission_id not in ballot.candidate_ids:
+        raise DomainError(_("This initiative is not on the ballot."))
+    address = parse_address(email)
+    return PendingVote(
+        campaign_id=ballot.campaign_id,
+        submission_id=submission_id,
+        rule=ballot.rule,
+        email_hash=email_hash(address.canonical),
+        email_domain=address.domain,
+        period_key=period_key(ballot, now),
+        created_at=now,
+        network_prefix=network_prefix(voter.ip),
+        fingerprint_hash=fingerprint_hash(voter.user_agent[:512], voter.accept_language[:256]),
+        send_to=address.send_to,
+        locale=locale or "en",
+    )
+
+
+# Stands for the confirmation link in a kept e-mail text (PostgreSQL text never holds NUL).
+_LINK_PLACEHOLDER = "\x00confirmation-link\x00"
+_ANY_SEGMENT = "-"  # builds the start of every confirmation link
+
+
+def _confirmation_mail(campaign_id: int, submission_id: int, locale: str) -> tuple[str, str]:
+    """The confirmation e-mail's subject and text in `locale`, with a placeholder for the link:
+    every voter for an entry gets the same text but for that link, so it is rendered once per
+    entry and language until the data changes."""
+
+    def render() -> tuple[str, str]:
+        campaign = db.session.get(VoteCampaign, campaign_id)
+        with force_locale(locale):
+            closes_at = _when(campaign.cycle.time_zone, campaign.closes_at)
+        return render_mail(
+            _l("Please confirm your vote for the City of Your Choice"),
+            "vote_confirm",
+            locale=locale,
+            link=_LINK_PLACEHOLDER,
+            submission=db.session.get(Submission, submission_id),
+            cycle=campaign.cycle,
+            closes_at=closes_at,
+            hours=max(1, current_app.config["TOKEN_MAX_AGE_VOTE"] // 3600),
+        )
+
+    return remembered(("vote-confirmation-mail", campaign_id, submission_id, locale), render)
+
+
+def record_pending_votes(
+    connection: Connection, pending: Sequence[PendingVote]
+) -> list[int | None]:
+    """Write checked votes as pending and queue their confirmation e-mails, in the connection's
+    transaction. Returns each vote's id, or None where the address already has a counted vote
+    in that period (one counted vote per address per cycle or day). An address may ask again
+    while its vote is pending (a lost e-mail): the first link confirmed counts."""
+    # A pending vote lost in a crash costs the voter one more request for the e-mail; not
+    # waiting for the disk lets a campaign's rush of votes commit faster.
+    commit_without_waiting_for_disk(connection)
+    places = {(p.campaign_id, p.email_hash, p.period_key) for p in pending}
+    counted = {
+        tuple(row)
+        for row in connection.execute(
+            select(VOTES.c.campaign_id, VOTES.c.email_hash, VOTES.c.period_key).where(
+                tuple_(VOTES.c.campaign_id, VOTES.c.email_hash, VOTES.c.period_key).in_(places),
+                VOTES.c.confirmed_at.is_not(None),
+            )
+        )
+    }
+    fresh = [p for p in pending if (p.campaign_id, p.email_hash, p.period_key) not in counted]
+    if not fresh:
+        return [None] * len(pending)
+    ids = connection.scalars(
+        insert(VOTES).returning(VOTES.c.id, sort_by_parameter_order=True),
+        [
+            {
+                "campaign_id": p.campaign_id,
+                "submission_id": p.submission_id,
+                "status": VoteStatus.PENDING,
+                "email_hash": p.email_hash,
+                "email_domain": p.email_domain,
+                "period_key": p.period_key,
+                "created_at": p.created_at,
+                "created_hour": p.created_at.replace(minute=0, second=0, microsecond=0),
+                "network_prefix": p.network_prefix,
+                "fingerprint_hash": p.fingerprint_hash,
+            }
+            for p in fresh
+        ],
+    ).all()
+    link_start = _link("votes.confirm", {"token": _ANY_SEGMENT})[: -len(_ANY_SEGMENT)]
+    mails = []
+    for vote, vote_id in zip(fresh, ids, strict=True):
+        subject, text = _confirmation_mail(vote.campaign_id, vote.submission_id, vote.locale)
+        token = make_token("vote", {"v": vote_id, "c": vote.campaign_id})
+        mails.append((vote.send_to, subject, text.replace(_LINK_PLACEHOLDER, link_start + token)))
+    queue_rendered_mails(connection, mails, category=MAIL_CATEGORY)
+    written = iter(ids)
+    return [
+        None if (p.campaign_id, p.email_hash, p.period_key) in counted else next(written)
+        for p in pending
+    ]
+
+
+def _refuse_counted_address(vote_id: int | None, pending: PendingVote) -> int:
+    if vote_id is None:
+        raise DomainError(already_voted_message(pending.rule), field="email")
+    return vote_id
+
+
+def submit_vote(pending: PendingVote) -> int:
+    """Write a checked vote through this process's writer, with the other requests' votes of
+    the moment; returns its id once committed. Raises DomainError when the address already
+    has a counted vote."""
+    writer = group_commit.writer("vote-cast", record_pending_votes, wait_for_disk=False)
+    return _refuse_counted_address(writer.submit(pending), pending)
 
 
 def cast_vote(
@@ -284,77 +452,28 @@ def cast_vote(
     *,
     voter: VoterContext,
     locale: str | None = None,
-    honeypot: str = "",
-) -> Vote | None:
-    """Record a pending vote for `submission_id` and queue the confirmation e-mail.
-
-    Returns None without recording anything when the honeypot field is filled (the caller shows
-    the same "check your inbox" page, so a bot learns nothing). Raises DomainError when the vote
-    is not open, the entry is not on the ballot, the address is invalid or disposable, or the
-    address has already voted in this period (one counted vote per address per cycle or day).
-    A voter may ask again while a vote is pending (a lost e-mail); the first confirmed one counts.
-    """
-    if honeypot.strip():
-        current_app.logger.info(
-            "vote: honeypot filled from %s; nothing recorded", network_prefix(voter.ip)
-        )
-        return None
-    now = utcnow()
-    ensure_open(campaign, now)
-    if submission_id not in queries.candidate_ids(campaign.cycle):
-        raise DomainError(_("This initiative is not on the ballot."))
-    address = parse_address(email)
-    digest = email_hash(address.canonical)
-    period = period_key(campaign, now)
-    already = db.session.scalar(
-        select(Vote.id)
-        .where(
-            Vote.campaign_id == campaign.id,
-            Vote.email_hash == digest,
-            Vote.period_key == period,
-            Vote.confirmed_at.is_not(None),
-        )
-        .limit(1)
-    )
-    if already is not None:
-        raise DomainError(already_voted_message(campaign), field="email")
-    # A pending vote lost in a crash costs the voter one more request for the e-mail; not
-    # waiting for the disk lets a campaign's rush of votes commit faster.
-    commit_without_waiting_for_disk(db.session)
-    vote = Vote(
-        campaign_id=campaign.id,
-        submission_id=submission_id,
-        status=VoteStatus.PENDING,
-        email_hash=digest,
-        email_domain=address.domain,
-        period_key=period,
-        created_at=now,
-        created_hour=now.replace(minute=0, second=0, microsecond=0),
-        network_prefix=network_prefix(voter.ip),
-        fingerprint_hash=fingerprint_hash(voter.user_agent[:512], voter.accept_language[:256]),
-    )
-    db.session.add(vote)
-    db.session.flush()
-    submission = db.session.get(Submission, submission_id)
-    token = make_token("vote", {"v": vote.id, "c": campaign.id})
-    queue_mail(
-        address.send_to,
-        _l("Please confirm your vote for the City of Your Choice"),
-        "vote_confirm",
-        locale=locale,
-        category=MAIL_CATEGORY,
-        link=_link("votes.confirm", token=token),
-        submission=submission,
-        cycle=campaign.cycle,
-        closes_at=_when(campaign, campaign.closes_at),
-        hours=max(1, current_app.config["TOKEN_MAX_AGE_VOTE"] // 3600),
-    )
-    return vote
+) -> Vote:
+    """Check and record one pending vote in the session (scripts and benchmarks; the caller
+    commits). Raises DomainError as `check_vote` does, and when the address already voted."""
+    pending = check_vote(BallotFacts.of(campaign), submission_id, email, voter=voter, locale=locale)
+    written = record_pending_votes(db.session.connection(), [pending])
+    vote_id = _refuse_counted_address(written[0], pending)
+    return db.session.get(Vote, vote_id)
 
 
 def vote_from_token(token: str) -> Vote:
     """The vote a confirmation link names, without changing anything (the page before the
     button). Raises VoteLinkProblem for an expired or forged link."""
+    payload = _read_link(token)
+    vote = db.session.get(Vote, payload.get("v"))
+    if vote is None or vote.campaign_id != payload.get("c"):
+        raise VoteLinkProblem(
+            _("This link is not valid. Please vote again to receive a new one."), status=404
+        )
+    return vote
+
+
+def _read_link(token: str) -> dict:
     try:
         payload = read_token("vote", token)
     except ExpiredToken as exc:
@@ -373,12 +492,11 @@ def vote_from_token(token: str) -> Vote:
             ),
             status=404,
         ) from exc
-    vote = db.session.get(Vote, payload.get("v")) if isinstance(payload, dict) else None
-    if vote is None or vote.campaign_id != payload.get("c"):
+    if not isinstance(payload, dict):
         raise VoteLinkProblem(
             _("This link is not valid. Please vote again to receive a new one."), status=404
         )
-    return vote
+    return payload
 
 
 def _problem_for(vote: Vote) -> VoteLinkProblem:
@@ -408,11 +526,70 @@ def ensure_confirmable(vote: Vote, now: datetime | None = None) -> None:
             _(
                 "The vote closed on %(when)s, before this confirmation; it cannot count. Thank "
                 "you for your interest.",
-                when=_when(campaign, campaign.closes_at),
+                when=_when(campaign.cycle.time_zone, campaign.closes_at),
             ),
             status=409,
             vote=vote,
         )
+
+
+def _count_pending(connection: Connection, *conditions) -> list[int]:
+    return list(
+        connection.scalars(
+            update(VOTES)
+            .where(*conditions, VOTES.c.status == VoteStatus.PENDING)
+            .values(status=VoteStatus.CONFIRMED, confirmed_at=utcnow())
+            .returning(VOTES.c.id)
+        )
+    )
+
+
+def confirm_pending_votes(connection: Connection, links: Sequence[tuple[int, int]]) -> list[bool]:
+    """Count each (vote id, campaign id) still pending whose address has no counted vote in
+    its period, in one statement; True where it was counted. The partial unique index still
+    refuses a second counted vote of one address and period (two of its links in one batch, or
+    in two processes at once): the IntegrityError then fails the whole batch, and each of its
+    requests asks again on its own (`confirm_vote`), which tells the loser why."""
+    counted_before = aliased(VOTES)
+    counted = set(
+        _count_pending(
+            connection,
+            tuple_(VOTES.c.id, VOTES.c.campaign_id).in_(set(links)),
+            ~exists().where(
+                counted_before.c.campaign_id == VOTES.c.campaign_id,
+                counted_before.c.email_hash == VOTES.c.email_hash,
+                counted_before.c.period_key == VOTES.c.period_key,
+                counted_before.c.confirmed_at.is_not(None),
+            ),
+        )
+    )
+    answers = []
+    for vote_id, _campaign_id in links:  # a link sent twice in one batch counts for the first
+        answers.append(vote_id in counted)
+        counted.discard(vote_id)
+    return answers
+
+
+def confirm_vote_at_once(token: str) -> int | None:
+    """The request's way to confirm: the vote's id once counted, through this process's writer
+    with the other confirmations of the moment. None whenever it was not counted (a bad or
+    used link, a closed vote, an address that voted already, a batch that collided with
+    another): `confirm_vote` then decides, and says why."""
+    try:
+        payload = _read_link(token)
+    except VoteLinkProblem:
+        return None
+    vote_id, campaign_id = payload.get("v"), payload.get("c")
+    if not isinstance(vote_id, int) or not isinstance(campaign_id, int):
+        return None
+    ballot = queries.ballot_by_campaign_id(campaign_id)
+    if ballot is None or vote_state(ballot, utcnow()) != VoteState.OPEN:
+        return None
+    writer = group_commit.writer("vote-confirm", confirm_pending_votes)
+    try:
+        return vote_id if writer.submit((vote_id, campaign_id)) else None
+    except IntegrityError:
+        return None
 
 
 def confirm_vote(token: str) -> Vote:
@@ -424,21 +601,16 @@ def confirm_vote(token: str) -> Vote:
     its links are confirmed at the same instant. Raises VoteLinkProblem otherwise.
     """
     vote = vote_from_token(token)
-    now = utcnow()
-    ensure_confirmable(vote, now)
-    campaign = vote.campaign
+    ensure_confirmable(vote, utcnow())
     try:
-        with db.session.begin_nested():
-            result = db.session.execute(
-                update(Vote)
-                .where(Vote.id == vote.id, Vote.status == VoteStatus.PENDING)
-                .values(status=VoteStatus.CONFIRMED, confirmed_at=now)
-                .execution_options(synchronize_session=False)
-            )
+        with db.session.begin_nested() as savepoint:
+            counted = _count_pending(savepoint.session.connection(), VOTES.c.id == vote.id)
     except IntegrityError as exc:
-        raise VoteLinkProblem(already_voted_message(campaign), status=409, vote=vote) from exc
+        raise VoteLinkProblem(
+            already_voted_message(vote.campaign.rule), status=409, vote=vote
+        ) from exc
     db.session.refresh(vote)
-    if result.rowcount != 1:
+    if not counted:
         raise _problem_for(vote)  # another request for the same link got there first
     return vote
 

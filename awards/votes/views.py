@@ -13,6 +13,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import get_locale
@@ -20,9 +21,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from awards.accounts.permissions import public, staff_required
+from awards.core.rate_limits import enforce
 from awards.cycles.models import Cycle
-from awards.errors import DomainError, render_error
-from awards.extensions import db, limiter
+from awards.errors import DomainError, render_error, with_retry_after
+from awards.extensions import db
 from awards.forms import attach_error
 from awards.storage import get_storage
 from awards.votes import queries, services
@@ -36,7 +38,7 @@ from awards.votes.forms import (
     to_local,
     to_utc,
 )
-from awards.votes.models import VoteInvalidation, VoteRule
+from awards.votes.models import VoteInvalidation, VoteRule, VoteStatus
 from awards.votes.permissions import (
     can_manage_votes,
     can_see_voter_data,
@@ -47,43 +49,21 @@ from awards.votes.queries import TIE_RULE, VoteState
 bp = Blueprint("votes", __name__)
 
 
-# --- rate limits (Flask-Limiter; Redis-backed when RATELIMIT_STORAGE_URI says so) ------------
+# --- rate limits (counted where Flask-Limiter keeps its counts: Redis when configured) -------
 
 
-def _network_key() -> str:
-    return "vote-net:" + services.network_prefix(request.remote_addr)
-
-
-def _address_key() -> str:
-    return "vote-addr:" + services.rate_limit_key_for_address(request.form.get("email", ""))
-
-
-def _network_limit() -> str:
-    return current_app.config["VOTE_RATE_LIMIT_NETWORK"]
-
-
-def _address_limit() -> str:
-    return current_app.config["VOTE_RATE_LIMIT_ADDRESS"]
-
-
-def _confirm_limit() -> str:
-    return current_app.config["VOTE_RATE_LIMIT_CONFIRM"]
-
-
-def _no_address() -> bool:
-    return not request.form.get("email", "").strip()
+def _limit_network(setting: str) -> None:
+    enforce(current_app.config[setting], "vote-net", services.network_prefix(request.remote_addr))
 
 
 @bp.errorhandler(429)
 def too_many_votes(exc):
-    return render_error(
-        429,
-        _(
-            "Too many votes came from your network or for this e-mail address in a short time, "
-            "so we paused voting from it. Nothing was counted from this attempt. Please wait a "
-            "while and try again."
-        ),
+    message = _(
+        "Too many votes came from your network or for this e-mail address in a short time, so "
+        "we paused voting from it. Nothing was counted from this attempt. Please wait a while "
+        "and try again."
     )
+    return with_retry_after(render_error(429, message), exc)
 
 
 def _voter() -> services.VoterContext:
@@ -140,40 +120,48 @@ def ballot(slug: str):
 
 @bp.route("/vote/<slug>/entry/<int:submission_id>", methods=["GET", "POST"])
 @public
-@limiter.limit(_network_limit, methods=["POST"], key_func=_network_key)
-@limiter.limit(_address_limit, methods=["POST"], key_func=_address_key, exempt_when=_no_address)
 def entry(slug: str, submission_id: int):
-    campaign = _campaign_or_404(slug)
-    state = queries.vote_state(campaign)
-    submission = queries.candidate(campaign.cycle, submission_id)
-    if submission is None or state == VoteState.UPCOMING:
+    # The ballot comes from memory: a campaign's rush of votes reads no campaign, no shortlist.
+    ballot = queries.ballot_by_slug(slug)
+    state = queries.vote_state(ballot) if ballot else None
+    if ballot is None or submission_id not in ballot.candidate_ids or state == VoteState.UPCOMING:
         abort(404)
-    form = VoteForm()
-    if form.validate_on_submit():
+    problem = None
+    if request.method == "POST":
+        _limit_network("VOTE_RATE_LIMIT_NETWORK")
+        voter = _voter()
         try:
-            services.cast_vote(
-                campaign,
-                submission.id,
-                form.email.data,
-                voter=_voter(),
-                locale=str(get_locale()),
-                honeypot=form.website.data or "",
-            )
+            if request.form.get("website", "").strip():
+                services.note_honeypot(voter)
+            else:
+                vote = services.check_vote(
+                    ballot,
+                    submission_id,
+                    request.form.get("email", ""),
+                    voter=voter,
+                    locale=str(get_locale()),
+                )
+                enforce(current_app.config["VOTE_RATE_LIMIT_ADDRESS"], "vote-addr", vote.email_hash)
+                services.submit_vote(vote)
         except DomainError as exc:
-            attach_error(form, exc)
+            problem = exc
         else:
             return redirect(url_for("votes.sent", slug=slug))
-    status = 422 if form.errors or form.form_errors else 200
+    # The page, or the form again with what was typed and the problem next to its field.
+    campaign = queries.campaign_by_slug(slug)
+    form = VoteForm()
+    if problem is not None:
+        attach_error(form, problem)
     return render_template(
         "votes/entry.html",
         campaign=campaign,
         cycle=campaign.cycle,
         state=state,
-        submission=submission,
-        attachments=queries.public_attachments([submission.id])[submission.id],
+        submission=queries.candidate(campaign.cycle, submission_id),
+        attachments=queries.public_attachments([submission_id])[submission_id],
         form=form,
         is_image=queries.is_image,
-    ), status
+    ), 422 if problem is not None else 200
 
 
 @bp.get("/vote/<slug>/check-your-inbox")
@@ -183,16 +171,30 @@ def sent(slug: str):
     return render_template("votes/check_inbox.html", campaign=campaign, cycle=campaign.cycle)
 
 
+# Remembers, in the voter's session, the vote this browser has just confirmed: its link then
+# shows the thanks again on reload, where any other visit of a used link is told so.
+CONFIRMED_IN_SESSION = "vote_confirmed"
+
+
 @bp.route("/votes/confirm/<token>", methods=["GET", "POST"])
 @public
-@limiter.limit(_confirm_limit, methods=["POST"], key_func=_network_key)
 def confirm(token: str):
+    if request.method == "POST":
+        _limit_network("VOTE_RATE_LIMIT_CONFIRM")
+        vote_id = services.confirm_vote_at_once(token)
+        if vote_id is not None:
+            session[CONFIRMED_IN_SESSION] = vote_id
+            # After a POST, a GET: reloading the thanks never sends the confirmation again.
+            return redirect(url_for("votes.confirm", token=token), code=303)
     form = ConfirmForm()
     try:
         if request.method == "POST" and form.validate_on_submit():
             vote = services.confirm_vote(token)
-            return render_template("votes/confirmed.html", vote=vote, cycle=vote.campaign.cycle)
+            session[CONFIRMED_IN_SESSION] = vote.id
+            return redirect(url_for("votes.confirm", token=token), code=303)
         vote = services.vote_from_token(token)
+        if session.get(CONFIRMED_IN_SESSION) == vote.id and vote.status == VoteStatus.CONFIRMED:
+            return render_template("votes/confirmed.html", vote=vote, cycle=vote.campaign.cycle)
         services.ensure_confirmable(vote)
     except services.VoteLinkProblem as exc:
         campaign = exc.vote.campaign if exc.vote is not None else None

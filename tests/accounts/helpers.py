@@ -32,22 +32,15 @@ _SHARED_CONFIG = (
 def other_apps(app: Flask) -> Iterator[Callable[..., Flask]]:
     """Yields a builder of apps like the suite's `app` but with config overrides.
 
-    The extensions are module-level singletons, and binding the limiter to another app re-points
-    its storage for every app in the process; it is put back when the block ends.
+    Each app counts rate limits in its own storage (or the Redis its config names).
     """
     from awards import create_app
-    from awards.extensions import limiter
     from config import TestConfig
-
-    saved = (limiter._storage, limiter._limiter, limiter._key_prefix)
 
     def build(config=TestConfig, **overrides) -> Flask:
         return create_app(config, {key: app.config[key] for key in _SHARED_CONFIG} | overrides)
 
-    try:
-        yield build
-    finally:
-        limiter._storage, limiter._limiter, limiter._key_prefix = saved
+    yield build
 
 
 def only_message_to(mailbox, address: str):

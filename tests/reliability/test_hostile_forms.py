@@ -12,7 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from awards.extensions import db, limiter
+from awards.core.rate_limits import rate_limits
+from awards.extensions import db
 from awards.models import Review, Submission
 from awards.submissions import services as submission_services
 from tests.conftest import login
@@ -89,7 +90,7 @@ def request_ctx(app):
 @SETTINGS
 @given(value=hostile, field=st.sampled_from(["name", "email", "password"]))
 def test_registration_survives_hostile_values(app, db, value, field):
-    limiter.reset()
+    rate_limits().reset()
     n = next(_numbers)
     data = {
         "name": "Ana",
@@ -209,7 +210,7 @@ def ballot(app, db):
 @SETTINGS
 @given(value=hostile, field=st.sampled_from(["email", "website"]))
 def test_vote_form_survives_hostile_values(app, ballot, value, field):
-    limiter.reset()
+    rate_limits().reset()
     data = {"email": f"voter{next(_numbers)}@example.org", "website": ""}
     data[field] = value
     entry = ballot.entries[0]

@@ -149,7 +149,13 @@ def last_token(db) -> str:
 
 
 def confirm(client, token: str, *, ip: str = VOTER_IP):
-    return client.post(f"/votes/confirm/{token}", environ_base={"REMOTE_ADDR": ip})
+    """Press "Confirm my vote". A counted vote answers with a redirect to its own link, whose
+    page then thanks this browser (a reload sends nothing again); a refusal answers at once."""
+    response = client.post(f"/votes/confirm/{token}", environ_base={"REMOTE_ADDR": ip})
+    if response.status_code != 303:
+        return response
+    assert response.location == f"/votes/confirm/{token}"
+    return client.get(response.location, environ_base={"REMOTE_ADDR": ip})
 
 
 def vote_and_confirm(client, db, ballot, entry, email, *, ip: str = VOTER_IP):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -320,3 +321,58 @@ def test_a_pending_vote_is_committed_without_waiting_for_the_disk(client, db, ba
     assert response.status_code == 302
     expected = ["SET LOCAL synchronous_commit = off"]
     assert seen == (expected if engine.dialect.name == "postgresql" else [])
+
+
+def test_a_rush_of_votes_reads_the_ballot_once(client, db, ballot):
+    """The campaign, its dates and its shortlist are read by the first vote and kept until the
+    data changes; the votes and e-mails that follow do not change them."""
+    from tests.judging.test_dashboard import count_statements
+
+    assert cast(client, ballot, ballot.entries[1], "first@example.org").status_code == 302
+    with count_statements() as statements:
+        for n in range(3):
+            response = cast(client, ballot, ballot.entries[1], f"rush{n}@example.org")
+            assert response.status_code == 302
+    read_again = [s for s in statements if "vote_campaigns" in s or "decisions" in s]
+    assert read_again == []
+    assert len(votes(db)) == 4
+    # A change to the vote is seen by the next vote at once.
+    ballot.campaign.closes_at = utcnow() - timedelta(seconds=1)
+    ballot.campaign.opens_at = utcnow() - timedelta(days=2)
+    db.session.commit()
+    response = cast(client, ballot, ballot.entries[1], "too.late@example.org")
+    assert response.status_code == 422
+    assert "The vote closed on" in response.get_data(as_text=True)
+
+
+def test_each_voter_gets_the_e_mail_in_their_language_with_their_own_link(
+    client, db, ballot, mailbox
+):
+    from awards.mail import deliver_due
+
+    entry = ballot.entries[0]
+    for address, language in (("zh.voter@example.org", "zh-CN"), ("en.voter@example.org", "en")):
+        response = client.post(
+            entry_url(ballot, entry),
+            data={"email": address, "website": ""},
+            environ_base={"REMOTE_ADDR": VOTER_IP},
+            headers={"Accept-Language": language},
+        )
+        assert response.status_code == 302
+    assert deliver_due() == (2, 0)
+    [chinese] = mailbox.messages_to("zh.voter@example.org")
+    [english] = mailbox.messages_to("en.voter@example.org")
+    # The closing date is written the voter's way (the texts follow the catalogs).
+    assert "年" in chinese.get_content()
+    assert "年" not in english.get_content()
+    links = [
+        re.search(r"/votes/confirm/(\S+)", m.get_content()).group(1) for m in (chinese, english)
+    ]
+    assert links[0] != links[1]
+    db.session.expire_all()
+    [zh_vote, en_vote] = votes(db)
+    for link, vote in zip(links, (zh_vote, en_vote), strict=True):
+        with client.application.test_request_context():
+            from awards.accounts.tokens import read_token
+
+            assert read_token("vote", link) == {"v": vote.id, "c": ballot.campaign.id}

@@ -38,7 +38,12 @@ def test_reused_link_is_refused_politely_and_counts_once(client, db, ballot):
     cast(client, ballot, ballot.entries[0], "twice@example.org")
     token = last_token(db)
     assert confirm(client, token).status_code == 200
-    for response in (confirm(client, token), client.get(f"/votes/confirm/{token}")):
+    # Reloading the thanks in the same browser shows them again, sending nothing.
+    again = client.get(f"/votes/confirm/{token}")
+    assert again.status_code == 200
+    assert "Thank you: your vote is counted" in again.get_data(as_text=True)
+    other_browser = IsolatedClient(client.application, client.application.response_class)
+    for response in (confirm(client, token), other_browser.get(f"/votes/confirm/{token}")):
         assert response.status_code == 409
         assert (
             "This link has been used already: your vote is confirmed and counted. Thank you!"
@@ -165,7 +170,7 @@ def test_hundred_simultaneous_confirmations_of_one_link_count_once(
     token = last_token(db)
     results = _confirm_at_once(app, [token] * 100)
     statuses = sorted(status for status, _ in results)
-    assert statuses == [200] + [409] * 99
+    assert statuses == [303] + [409] * 99  # the winner is sent on to the thanks
     for status, page in results:
         if status == 409:
             assert "This link has been used already" in page
@@ -188,7 +193,7 @@ def test_simultaneous_confirmations_of_two_links_of_one_address_count_once(
     cast(client, ballot, ballot.entries[1], "sly@example.org")
     second = last_token(db)
     results = _confirm_at_once(app, [first, second] * 20)
-    assert sorted(status for status, _ in results) == [200] + [409] * 39
+    assert sorted(status for status, _ in results) == [303] + [409] * 39
     db.session.expire_all()
     assert (
         db.session.scalar(
@@ -196,3 +201,28 @@ def test_simultaneous_confirmations_of_two_links_of_one_address_count_once(
         )
         == 1
     )
+
+
+def test_a_link_sent_twice_in_one_batch_counts_for_the_first_only(app, client, db, ballot):
+    """Two clicks of one link may reach the writer together: one is counted, the other is told
+    the link is used."""
+    from awards.votes import services
+
+    cast(client, ballot, ballot.entries[0], "double.click@example.org")
+    vote = votes(db)[0]
+    link = (vote.id, vote.campaign_id)
+    with db.engine.begin() as connection:
+        assert services.confirm_pending_votes(connection, [link, link]) == [True, False]
+    assert votes(db)[0].status == VoteStatus.CONFIRMED
+
+
+def test_a_batch_with_two_links_of_one_address_is_refused_whole(app, client, db, ballot):
+    """The database's unique index refuses it; each request then asks again on its own."""
+    from awards.votes import services
+
+    cast(client, ballot, ballot.entries[0], "both@example.org")
+    cast(client, ballot, ballot.entries[1], "both@example.org")
+    links = [(v.id, v.campaign_id) for v in votes(db)]
+    with pytest.raises(IntegrityError), db.engine.begin() as connection:
+        services.confirm_pending_votes(connection, links)
+    assert [v.status for v in votes(db)] == [VoteStatus.PENDING, VoteStatus.PENDING]

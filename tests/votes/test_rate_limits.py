@@ -9,7 +9,6 @@ import redis
 from limits.storage import RedisStorage
 
 from awards.extensions import db as _db
-from awards.extensions import limiter
 from awards.votes import services
 from tests.accounts.helpers import other_apps
 from tests.conftest import IsolatedClient
@@ -78,12 +77,11 @@ def test_rate_limits_are_shared_between_instances_through_redis(app, db, ballot)
     address = f"shared-{secrets.token_hex(3)}@example.org"
     server = redis.Redis.from_url("redis://127.0.0.1:6379/0")
     instances = []
-    # other_apps puts the process-wide limiter back on the suite's storage afterwards.
     with other_apps(app) as make_app:
         try:
             first = make_app(**overrides)
             instances.append(first)
-            assert isinstance(limiter.storage, RedisStorage)
+            assert isinstance(first.extensions["awards_rate_limits"].storage, RedisStorage)
             client = IsolatedClient(first, first.response_class)
             for ip in ("192.0.2.10", "192.0.2.11"):
                 assert cast(client, ballot, ballot.entries[0], address, ip=ip).status_code == 302
