@@ -107,7 +107,7 @@ class Config:
     # be SECRET_KEY (rotating that one must not reset the vote). Production refuses to start
     # without it.
     VOTE_HASH_KEY = os.environ.get("VOTE_HASH_KEY", INSECURE_DEV_VOTE_HASH_KEY)
-    # Flask-Limiter limits ("N per minute;M per hour"); shared by every app instance when
+    # Rate limits ("N per minute;M per hour"); shared by every app instance when
     # RATELIMIT_STORAGE_URI points at Redis. Per network prefix (IPv4 /24, IPv6 /48): generous,
     # because carrier-grade NAT puts many residents of one city behind few addresses.
     VOTE_RATE_LIMIT_NETWORK = os.environ.get(

@@ -223,17 +223,6 @@ def parse_address(raw: str) -> VoterAddress:
     )
 
 
-def rate_limit_key_for_address(raw: str) -> str:
-    """The key the per-address rate limit counts under: the address's HMAC, never the address."""
-    raw = (raw or "").strip()
-    try:
-        info = validate_email(raw, check_deliverability=False)
-        canonical = _canonical(info.local_part, (info.ascii_domain or info.domain).lower())
-    except EmailNotValidError:
-        canonical = raw.lower()
-    return email_hash(canonical)
-
-
 def period_key(ballot: BallotFacts, at: datetime) -> str:
     if ballot.rule == VoteRule.PER_DAY:
         return at.astimezone(ZoneInfo(ballot.time_zone)).date().isoformat()

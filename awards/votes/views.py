@@ -49,7 +49,7 @@ from awards.votes.queries import TIE_RULE, VoteState
 bp = Blueprint("votes", __name__)
 
 
-# --- rate limits (counted where Flask-Limiter keeps its counts: Redis when configured) -------
+# --- rate limits (in memory, or in Redis shared by every instance when configured) ------------
 
 
 def _limit_network(setting: str) -> None:
