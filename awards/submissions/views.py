@@ -453,7 +453,9 @@ def attachments(submission_id: int):
 
 
 def _too_large_for(submission) -> bool:
-    """Refuse an oversized upload from its Content-Length, before reading the body."""
+    """Refuse an oversized upload from its Content-Length, before checking or storing it.
+    (The body has been received by then: the form token is looked for in it. Requests over
+    MAX_CONTENT_LENGTH are the ones cut off before their body is read.)"""
     limit = submission.cycle.max_file_mb * MB + 256 * 1024  # the form around the file
     return request.content_length is not None and request.content_length > limit
 
@@ -462,7 +464,7 @@ def _upload(submission_id: int, attachment_id: int | None):
     submission = member_submission_or_404(current_user, submission_id)
     replacing = attachment_of_or_404(submission, attachment_id) if attachment_id else None
     if _too_large_for(submission):
-        form = AttachmentForm(formdata=None)  # building it from the request would read the body
+        form = AttachmentForm(formdata=None)  # nothing of the refused upload is shown again
         exc = DomainError(
             _(
                 "The file is larger than %(limit)d MB, the limit per file. Nothing was saved "
