@@ -17,6 +17,7 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
@@ -157,6 +158,7 @@ def fingerprint_hash(user_agent: str, accept_language: str) -> str:
     return _hmac("fingerprint", f"{user_agent}\n{accept_language}")
 
 
+@lru_cache(maxsize=4096)  # a network's voters come in bursts
 def network_prefix(ip: str | None) -> str:
     """The /24 of an IPv4 address or the /48 of an IPv6 one ("unknown" when there is none)."""
     try:
