@@ -278,9 +278,6 @@ class DataMemo:
             values[key] = value
         return value
 
-    def clear(self) -> None:
-        self._generation, self._values = None, {}
-
 
 def remembered(key, compute):
     """`compute()`, or its value from an earlier request if no data changed since."""

@@ -25,6 +25,7 @@ from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy.engine import Connection
+from werkzeug.exceptions import ServiceUnavailable
 
 from awards.db import commit_without_waiting_for_disk
 from awards.extensions import db
@@ -37,8 +38,8 @@ MAX_BATCH = 200
 WAIT_SECONDS = 30.0
 
 
-class WriterUnavailable(RuntimeError):
-    """The writer did not commit the batch in time; the request answers 503."""
+class WriterUnavailable(ServiceUnavailable):
+    """The writer did not commit the batch in time: the request answers 503."""
 
 
 class _Ticket:
@@ -85,7 +86,7 @@ class GroupCommit:
         ticket = _Ticket(item)
         self._queue.put(ticket)
         if not ticket.done.wait(WAIT_SECONDS):
-            raise WriterUnavailable(f"{self.name}: no commit within {WAIT_SECONDS:.0f} s")
+            raise WriterUnavailable()
         if ticket.error is not None:
             raise ticket.error
         return ticket.result
@@ -121,7 +122,7 @@ class GroupCommit:
                 connection = None
                 for ticket in batch:
                     if not ticket.done.is_set():
-                        ticket.error = WriterUnavailable(f"{self.name}: the writer failed")
+                        ticket.error = WriterUnavailable()
                         ticket.done.set()
 
     def _connect(self) -> Connection:

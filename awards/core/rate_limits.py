@@ -42,30 +42,24 @@ class RateLimits:
 
     def hit(self, limits: str, scope: str, key: str) -> None:
         """Count one request of `key` against each limit; over any of them, 429."""
-        if not self.enabled:
-            return
-        identifiers = self._identifiers(scope, key)
-        for item in _parsed(limits):
-            if not self.strategy.hit(item, *identifiers):
-                self._refuse(item, identifiers)
+        self._apply(self.strategy.hit, limits, scope, key, refuse=True)
 
     def count(self, limits: str, scope: str, key: str) -> None:
         """Count one request of `key` against each limit, refusing nothing (the failures that
         `ensure_available` then refuses)."""
-        if not self.enabled:
-            return
-        identifiers = self._identifiers(scope, key)
-        for item in _parsed(limits):
-            self.strategy.hit(item, *identifiers)
+        self._apply(self.strategy.hit, limits, scope, key, refuse=False)
 
     def ensure_available(self, limits: str, scope: str, key: str) -> None:
         """429 if `key` has used up any of the limits, without counting this request (for
-        limits that count only failures: `hit` them once the request has failed)."""
+        limits that count only failures: `count` them once the request has failed)."""
+        self._apply(self.strategy.test, limits, scope, key, refuse=True)
+
+    def _apply(self, within_limit, limits: str, scope: str, key: str, *, refuse: bool) -> None:
         if not self.enabled:
             return
         identifiers = self._identifiers(scope, key)
         for item in _parsed(limits):
-            if not self.strategy.test(item, *identifiers):
+            if not within_limit(item, *identifiers) and refuse:
                 self._refuse(item, identifiers)
 
     def _refuse(self, item: RateLimitItem, identifiers: tuple[str, ...]) -> None:

@@ -174,3 +174,18 @@ def test_a_queued_mail_written_in_a_batch_has_its_defaults(app, db):
     assert message.status.value == "pending"
     assert message.attempts == 0
     assert message.created_at <= utcnow()
+
+
+def test_a_request_gives_up_with_503_when_the_writer_does_not_commit_in_time(app, db, monkeypatch):
+    batches: list[int] = []
+    entered, gate = threading.Event(), threading.Event()
+    writer = GroupCommit("test", _write_mails(batches, entered, gate))
+    monkeypatch.setattr(group_commit, "WAIT_SECONDS", 0.2)
+    try:
+        with app.app_context(), pytest.raises(group_commit.WriterUnavailable) as waited:
+            writer.submit("stuck")
+        assert waited.value.code == 503
+    finally:
+        gate.set()  # the writer finishes its batch and goes on
+    with app.app_context():
+        assert writer.submit("after") > 0
