@@ -41,6 +41,8 @@ format: $(STAMP)
 
 ## Extract every marked string, add new ones to the zh, fr and es catalogs, and compile them.
 ## English is the source. Commit the .po and the compiled .mo files (the app reads the .mo).
+## No fuzzy matching: its guesses from similar messages were mostly wrong ("Final count" ->
+## "Sign out"), and the app never shows a fuzzy entry anyway.
 translations: $(STAMP)
 	@mkdir -p $(CATALOGS)
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --add-location=file --ignore-dirs=".* __pycache__ instance" \
@@ -50,7 +52,7 @@ translations: $(STAMP)
 	  test -f $(CATALOGS)/$$lang/LC_MESSAGES/messages.po || \
 	    $(VENV)/bin/pybabel init -i $(CATALOGS)/messages.pot -d $(CATALOGS) -l $$lang; \
 	done
-	$(VENV)/bin/pybabel update -i $(CATALOGS)/messages.pot -d $(CATALOGS)
+	$(VENV)/bin/pybabel update --no-fuzzy-matching -i $(CATALOGS)/messages.pot -d $(CATALOGS)
 	$(VENV)/bin/pybabel compile -d $(CATALOGS) --statistics
 
 bench: $(STAMP)
