@@ -78,7 +78,7 @@ class GroupCommit:
     def submit(self, item: Any) -> Any:
         """Write `item` with whatever else is waiting and return its result once committed."""
         self._ensure_writer(current_app._get_current_object())  # type: ignore[attr-defined]
-        if db.session().in_transaction():
+        if db.session.registry.has() and db.session().in_transaction():
             # End the caller's transaction (its reads, and any write it made) and give its
             # connection back: a rush of waiting requests must not hold every connection of the
             # pool while the writer needs one.
