@@ -101,7 +101,8 @@ def test_the_judges_pages_are_translated_completely(locale):
     judges_messages = [
         message
         for message in catalog
-        if message.id and any(path.startswith("templates/judging/") for path, _ in message.locations)
+        if message.id
+        and any(path.startswith("templates/judging/") for path, _ in message.locations)
     ]
     assert len(judges_messages) >= 80  # the prefix still finds the judging templates
     missing = [message.id for message in judges_messages if not _translated(message)]
