@@ -94,6 +94,21 @@ def test_the_public_vote_is_translated_completely(locale):
     assert missing == []
 
 
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_judges_pages_are_translated_completely(locale):
+    # The judges come from many countries and read the app in a second language.
+    catalog = _catalog(locale)
+    judges_messages = [
+        message
+        for message in catalog
+        if message.id
+        and any(path.startswith("templates/judging/") for path, _ in message.locations)
+    ]
+    assert len(judges_messages) >= 80  # the prefix still finds the judging templates
+    missing = [message.id for message in judges_messages if not _translated(message)]
+    assert missing == []
+
+
 def test_the_product_names_are_rendered_one_way_in_chinese():
     catalog = _catalog("zh")
     assert catalog["City of Your Choice"].string == "您心目中的城市"
