@@ -12,8 +12,9 @@ from flask_babel import format_datetime, format_number, get_locale, get_timezone
 from flask_login import current_user
 
 from awards.accounts.models import ROLE_LABELS, Role
-from awards.accounts.regions import country_name
+from awards.accounts.regions import country_name, region_name
 from awards.extensions import babel
+from awards.submissions.models import INITIATIVE_STATUS_LABELS, InitiativeStatus
 
 
 def select_locale() -> str:
@@ -81,3 +82,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["viewer_timezone"] = lambda: str(get_timezone())
     app.jinja_env.globals["timezone_is_known"] = timezone_is_known
     app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS[Role(role)]
+    app.jinja_env.globals["region_name"] = region_name
+    app.jinja_env.globals["initiative_status_label"] = lambda status: INITIATIVE_STATUS_LABELS[
+        InitiativeStatus(status)
+    ]

@@ -7,8 +7,18 @@ from functools import cache
 
 import pycountry
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 
 REGIONS = ("Africa", "Americas", "Asia", "Europe", "Oceania", "Other")
+# Stored in English (the M49 names, which reports group by); shown in the viewer's language.
+REGION_LABELS = {
+    "Africa": _l("Africa"),
+    "Americas": _l("Americas"),
+    "Asia": _l("Asia"),
+    "Europe": _l("Europe"),
+    "Oceania": _l("Oceania"),
+    "Other": _l("Other"),
+}
 
 # GeoNames continents, mapped onto M49 regions.
 _CONTINENT_TO_REGION = {
@@ -64,3 +74,10 @@ def country_name(code: str | None) -> str:
 def country_choices() -> list[tuple[str, str]]:
     choices = [(c.alpha_2, country_name(c.alpha_2)) for c in pycountry.countries]
     return sorted(choices, key=lambda pair: pair[1])
+
+
+def region_name(region: str | None) -> str:
+    """A stored world region in the viewer's language ("" when unknown)."""
+    if not region:
+        return ""
+    return str(REGION_LABELS.get(region, region))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -34,6 +35,12 @@ class SubmissionStatus(StrEnum):
 class InitiativeStatus(StrEnum):
     ONGOING = "ongoing"
     COMPLETED = "completed"
+
+
+INITIATIVE_STATUS_LABELS = {
+    InitiativeStatus.ONGOING: _l("ongoing"),
+    InitiativeStatus.COMPLETED: _l("completed"),
+}
 
 
 submission_domains = db.Table(

@@ -157,3 +157,21 @@ def test_the_confirmation_mail_is_written_in_the_voters_language(client, db, bal
     assert message.subject == CONFIRM_SUBJECT[locale]
     assert NOT_KEPT[locale] in message.body_text
     assert "Confirm my vote" not in message.body_text
+
+
+@pytest.mark.parametrize(
+    ("locale", "region", "status"),
+    [("zh", "非洲", "进行中"), ("fr", "Afrique", "en cours"), ("es", "África", "en curso")],
+)
+def test_stored_regions_and_statuses_are_shown_in_the_viewer_s_language(
+    app, locale, region, status
+):
+    """They are stored in English (reports group by them); pages show them translated."""
+    from flask_babel import force_locale
+
+    with app.test_request_context(), force_locale(locale):
+        render = app.jinja_env.from_string(
+            "{{ region_name('Africa') }}|{{ initiative_status_label('ongoing') }}"
+            "|{{ region_name(None) }}"
+        ).render
+        assert render() == f"{region}|{status}|"
