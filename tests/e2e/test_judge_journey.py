@@ -107,6 +107,8 @@ def test_text_typed_before_the_page_s_script_ran_is_saved_too(page, db):
     page.goto("/login?next=" + setting.entry_url())
     _sign_in(page, setting.judge.email)
     expect(page.get_by_role("heading", name="Your review")).to_be_visible()
+    # The heading can show before the scripts at the end of the page have run (a loaded machine).
+    page.wait_for_load_state("load")
     # As served, nothing counts as typed before the script ran: no save on arrival.
     assert (
         page.evaluate("Array.from(document.forms).some(window.awardsEditedBeforeScripts)") is False
@@ -119,7 +121,8 @@ def test_text_typed_before_the_page_s_script_ran_is_saved_too(page, db):
     page.route(re.compile(r".*/static/js/review\.js.*"), slow_script)
     page.goto(setting.entry_url(), wait_until="commit")
     page.get_by_label("Overall comment for the secretariat").fill("Typed while loading.")
-    assert page.evaluate("typeof window.awardsEditedBeforeScripts") == "function"
+    # app.js (not delayed) comes to run while review.js is still on its way.
+    page.wait_for_function("typeof window.awardsEditedBeforeScripts === 'function'")
     expect(page.locator("#save-state")).to_contain_text("Draft saved at", timeout=30_000)
     db.session.expire_all()
     assert db.session.scalar(select(Review.overall_comment)) == "Typed while loading."
