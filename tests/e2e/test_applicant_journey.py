@@ -105,6 +105,7 @@ def test_applicant_fills_both_steps_uploads_submits_and_gets_the_receipt(
     expect(page.get_by_role("heading", name="My applications")).to_be_visible()
     submission_id = start_application(page, "Recife's living canals")
     expect(page.get_by_label("Title of the initiative")).to_have_value("Recife's living canals")
+    page.wait_for_load_state()  # the scripts at the end of the page have run
     # As served, nothing counts as typed before the scripts ran: no save on arrival.
     assert page.evaluate(EDITED_BEFORE_SCRIPTS) is False
 
