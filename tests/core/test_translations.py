@@ -81,14 +81,18 @@ def test_every_translation_keeps_exactly_the_placeholders_of_its_message(locale)
     assert problems == []
 
 
+def _messages_from(locale: str, is_source) -> list:
+    """The catalog's messages used in at least one file for which `is_source(path)` holds."""
+    return [
+        message
+        for message in _catalog(locale)
+        if message.id and any(is_source(path) for path, _ in message.locations)
+    ]
+
+
 @pytest.mark.parametrize("locale", LOCALES)
 def test_the_public_vote_is_translated_completely(locale):
-    catalog = _catalog(locale)
-    voters_messages = [
-        message
-        for message in catalog
-        if message.id and any(PUBLIC_VOTE.match(path) for path, _ in message.locations)
-    ]
+    voters_messages = _messages_from(locale, PUBLIC_VOTE.match)
     assert len(voters_messages) >= 100  # the pattern still finds the vote's files
     missing = [message.id for message in voters_messages if not _translated(message)]
     assert missing == []
@@ -97,13 +101,7 @@ def test_the_public_vote_is_translated_completely(locale):
 @pytest.mark.parametrize("locale", LOCALES)
 def test_the_judges_pages_are_translated_completely(locale):
     # The judges come from many countries and read the app in a second language.
-    catalog = _catalog(locale)
-    judges_messages = [
-        message
-        for message in catalog
-        if message.id
-        and any(path.startswith("templates/judging/") for path, _ in message.locations)
-    ]
+    judges_messages = _messages_from(locale, lambda path: path.startswith("templates/judging/"))
     assert len(judges_messages) >= 80  # the prefix still finds the judging templates
     missing = [message.id for message in judges_messages if not _translated(message)]
     assert missing == []
