@@ -12,12 +12,13 @@ error handlers word the page.
 
 from __future__ import annotations
 
+import threading
 import time
 from functools import lru_cache
 
 from flask import Flask, current_app
 from limits import RateLimitItem, parse_many
-from limits.storage import storage_from_string
+from limits.storage import Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
@@ -29,9 +30,78 @@ def _parsed(limits: str) -> tuple[RateLimitItem, ...]:
     return tuple(parse_many(limits))
 
 
+class MemoryCounters(Storage):
+    """Fixed-window counters in this process's memory, for "memory://".
+
+    The `limits` library's own memory storage expires keys from a timer thread that scans every
+    key each 10 ms, and is started again by the next hit. A public vote keeps a key per voter's
+    address for a day: with tens of thousands of them that scan alone kept a core busy. Here an
+    expired counter is replaced when it is next hit, and the expired ones are swept out at most
+    once a minute by the request that finds the sweep due, so memory holds the current windows.
+    """
+
+    STORAGE_SCHEME = None  # not registered: RateLimits picks it for "memory://"
+    SWEEP_SECONDS = 60
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._counters: dict[str, list[float]] = {}  # key -> [count, expires at (time.time())]
+        self._lock = threading.Lock()
+        self._next_sweep = time.time() + self.SWEEP_SECONDS
+
+    @property
+    def base_exceptions(self) -> type[Exception]:
+        return ValueError
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        now = time.time()
+        with self._lock:
+            if now >= self._next_sweep:
+                self._sweep(now)
+            counter = self._counters.get(key)
+            if counter is None or counter[1] <= now:
+                counter = self._counters[key] = [0, now + expiry]
+            counter[0] += amount
+            return int(counter[0])
+
+    def get(self, key: str) -> int:
+        counter = self._counters.get(key)
+        return int(counter[0]) if counter is not None and counter[1] > time.time() else 0
+
+    def get_expiry(self, key: str) -> float:
+        counter = self._counters.get(key)
+        return counter[1] if counter is not None else time.time()
+
+    def check(self) -> bool:
+        return True
+
+    def reset(self) -> int:
+        with self._lock:
+            count = len(self._counters)
+            self._counters = {}
+            return count
+
+    def clear(self, key: str) -> None:
+        with self._lock:
+            self._counters.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._counters)
+
+    def _sweep(self, now: float) -> None:
+        self._counters = {key: c for key, c in self._counters.items() if c[1] > now}
+        self._next_sweep = now + self.SWEEP_SECONDS
+
+
+def _storage(storage_uri: str) -> Storage:
+    if storage_uri.rstrip("/") == "memory:":
+        return MemoryCounters()
+    return storage_from_string(storage_uri)
+
+
 class RateLimits:
     def __init__(self, storage_uri: str, *, key_prefix: str = "", enabled: bool = True) -> None:
-        self.storage = storage_from_string(storage_uri)
+        self.storage = _storage(storage_uri)
         self.strategy = FixedWindowRateLimiter(self.storage)
         self.key_prefix = key_prefix
         self.enabled = enabled

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from werkzeug.exceptions import TooManyRequests
 
-from awards.core.rate_limits import RateLimits
+from awards.core.rate_limits import MemoryCounters, RateLimits
 
 
 @pytest.fixture
@@ -58,4 +61,37 @@ def test_pages_that_limit_nothing_touch_no_counter(app, client, db):
     storage = app.extensions["awards_rate_limits"].storage
     assert client.get("/login").status_code == 200
     assert client.get("/vote/").status_code in (200, 302)
-    assert storage.storage == {}
+    assert len(storage) == 0
+
+
+def test_a_counter_starts_again_when_its_window_has_passed():
+    counters = MemoryCounters()
+    assert [counters.incr("key", expiry=60) for _ in range(3)] == [1, 2, 3]
+    assert counters.get("key") == 3
+    counters._counters["key"][1] = time.time() - 1  # the window has passed
+    assert counters.get("key") == 0
+    assert counters.incr("key", expiry=60) == 1
+    assert time.time() + 59 < counters.get_expiry("key") <= time.time() + 60
+
+
+def test_memory_counters_start_no_thread_and_sweep_out_old_windows():
+    """The library's memory storage scanned every key from a timer thread every 10 ms; with a
+    key per voter that took a core. These counters sweep old windows out once in a while."""
+    counters = MemoryCounters()
+    threads = threading.active_count()
+    for number in range(1000):
+        counters.incr(f"voter-{number}", expiry=60)
+    assert threading.active_count() == threads
+    assert len(counters) == 1000
+    for number in range(900):
+        counters._counters[f"voter-{number}"][1] = time.time() - 1
+    counters.incr("one more", expiry=60)  # the sweep is not due yet
+    assert len(counters) == 1001
+    counters._next_sweep = time.time()
+    counters.incr("and another", expiry=60)
+    assert len(counters) == 102
+    assert counters.get("voter-950") == 1
+
+
+def test_memory_is_chosen_for_the_memory_uri():
+    assert isinstance(RateLimits("memory://").storage, MemoryCounters)
