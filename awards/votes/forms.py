@@ -39,7 +39,15 @@ def to_local(value: datetime | None, zone_name: str) -> datetime | None:
 class VoteForm(FlaskForm):
     """Rendered by the vote page; its answers are checked by `services.check_vote` (which words
     every problem), not by `validate()`. The validators mark the field as required for the
-    page and mirror those checks."""
+    page and mirror those checks.
+
+    No form token: a vote acts for nobody signed in (there is no account, no cookie to ride on),
+    so a forged cross-site post can do nothing that a script posting directly cannot, and every
+    vote still waits for its e-mailed link. Without the token the page sets no cookie, and a
+    page left open on a phone for hours still sends its vote."""
+
+    class Meta:
+        csrf = False
 
     email = EmailField(
         _l("Your e-mail address"),
@@ -55,11 +63,6 @@ class VoteForm(FlaskForm):
     # The honeypot: hidden from people by a CSS class (and from screen readers by aria-hidden),
     # filled in by bots that complete every field.
     website = StringField(_l("Leave this field empty"), validators=[Optional()])
-
-
-class ConfirmForm(FlaskForm):
-    """Only the CSRF token: confirming is a POST, so that mail scanners that open links do not
-    confirm votes on their own."""
 
 
 class CampaignForm(FlaskForm):

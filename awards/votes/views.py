@@ -24,14 +24,13 @@ from awards.accounts.permissions import public, staff_required
 from awards.core.rate_limits import enforce
 from awards.cycles.models import Cycle
 from awards.errors import DomainError, render_error, with_retry_after
-from awards.extensions import db
+from awards.extensions import csrf, db
 from awards.forms import attach_error
 from awards.storage import get_storage
 from awards.votes import queries, services
 from awards.votes.forms import (
     CampaignForm,
     CloseForm,
-    ConfirmForm,
     InvalidateForm,
     RestoreForm,
     VoteForm,
@@ -119,6 +118,7 @@ def ballot(slug: str):
 
 
 @bp.route("/vote/<slug>/entry/<int:submission_id>", methods=["GET", "POST"])
+@csrf.exempt  # see VoteForm: a vote acts for no signed-in user
 @public
 def entry(slug: str, submission_id: int):
     # The ballot comes from memory: a campaign's rush of votes reads no campaign, no shortlist.
@@ -176,22 +176,20 @@ def sent(slug: str):
 CONFIRMED_IN_SESSION = "vote_confirmed"
 
 
+# Confirming is a POST, so that mail scanners that open links do not confirm votes on their own.
+# It needs no form token: the link is the secret, and whoever holds it may confirm.
 @bp.route("/votes/confirm/<token>", methods=["GET", "POST"])
+@csrf.exempt
 @public
 def confirm(token: str):
     if request.method == "POST":
         _limit_network("VOTE_RATE_LIMIT_CONFIRM")
         vote_id = services.confirm_vote_at_once(token)
         if vote_id is not None:
-            session[CONFIRMED_IN_SESSION] = vote_id
-            # After a POST, a GET: reloading the thanks never sends the confirmation again.
-            return redirect(url_for("votes.confirm", token=token), code=303)
-    form = ConfirmForm()
+            return _thank_this_browser(token, vote_id)
     try:
-        if request.method == "POST" and form.validate_on_submit():
-            vote = services.confirm_vote(token)
-            session[CONFIRMED_IN_SESSION] = vote.id
-            return redirect(url_for("votes.confirm", token=token), code=303)
+        if request.method == "POST":  # explains why the link cannot count, or counts it
+            return _thank_this_browser(token, services.confirm_vote(token).id)
         vote = services.vote_from_token(token)
         if session.get(CONFIRMED_IN_SESSION) == vote.id and vote.status == VoteStatus.CONFIRMED:
             return render_template("votes/confirmed.html", vote=vote, cycle=vote.campaign.cycle)
@@ -201,7 +199,13 @@ def confirm(token: str):
         return render_template(
             "votes/link_problem.html", message=exc.message, campaign=campaign
         ), exc.status
-    return render_template("votes/confirm.html", vote=vote, cycle=vote.campaign.cycle, form=form)
+    return render_template("votes/confirm.html", vote=vote, cycle=vote.campaign.cycle)
+
+
+def _thank_this_browser(token: str, vote_id: int):
+    session[CONFIRMED_IN_SESSION] = vote_id
+    # After a POST, a GET: reloading the thanks never sends the confirmation again.
+    return redirect(url_for("votes.confirm", token=token), code=303)
 
 
 @bp.get("/votes/photo/<int:attachment_id>")
