@@ -12,6 +12,7 @@ from awards.db import frozen_clock, utcnow
 from awards.models import Vote, VoteRule, VoteStatus
 from awards.votes import queries, services
 from tests.votes.conftest import (
+    LINK,
     VOTER_IP,
     cast,
     confirm,
@@ -317,9 +318,10 @@ def test_a_pending_vote_is_committed_without_waiting_for_the_disk(client, db, ba
 
         return wrapper
 
-    monkeypatch.setattr(
-        services, "queue_rendered_mails", noting("cast", services.queue_rendered_mails)
-    )
+    for writes_the_batch in ("_record_in_one_statement", "_record_in_steps"):
+        monkeypatch.setattr(
+            services, writes_the_batch, noting("cast", getattr(services, writes_the_batch))
+        )
     monkeypatch.setattr(services, "_count_pending", noting("confirm", services._count_pending))
     vote_and_confirm(client, db, ballot, ballot.entries[0], "ana@example.org")
     postgres = db.engine.dialect.name == "postgresql"
@@ -379,3 +381,80 @@ def test_each_voter_gets_the_e_mail_in_their_language_with_their_own_link(
             from awards.accounts.tokens import read_token
 
             assert read_token("vote", link) == {"v": vote.id, "c": ballot.campaign.id}
+
+
+def test_a_vote_needs_no_cookie_and_no_form_token(app, db, ballot):
+    """With form tokens on, as in production: the vote page sets no cookie, and a vote posted
+    from a page opened long before (or by any client without cookies) is recorded, then
+    confirmed from its link. Nothing rides on a signed-in session, so the token would protect
+    nothing, and a page left open on a phone would have lost its vote when the token expired."""
+    from tests.accounts.helpers import other_apps
+    from tests.conftest import IsolatedClient
+
+    with other_apps(app) as build:
+        production_like = build(WTF_CSRF_ENABLED=True)
+    client = IsolatedClient(production_like, production_like.response_class, use_cookies=False)
+    entry = ballot.entries[0]
+    page = client.get(entry_url(ballot, entry))
+    assert page.status_code == 200
+    assert "Set-Cookie" not in page.headers
+    assert 'name="csrf_token"' not in page.get_data(as_text=True)
+    response = cast(client, ballot, entry, "no.cookie@example.org")
+    assert response.status_code == 302
+    assert [v.status for v in votes(db)] == [VoteStatus.PENDING]
+    response = client.post(
+        f"/votes/confirm/{last_token(db)}", environ_base={"REMOTE_ADDR": VOTER_IP}
+    )
+    assert response.status_code == 303
+    assert [v.status for v in votes(db)] == [VoteStatus.CONFIRMED]
+
+
+def test_a_batch_leaves_out_addresses_that_voted_and_is_one_statement_on_postgresql(
+    client, db, app, ballot
+):
+    """The writer's batch: each vote gets its id and its own link, a vote whose address has a
+    counted vote gets None and no e-mail, and on PostgreSQL the rows and e-mails of the whole
+    batch are written by a single statement (SQLite takes a few)."""
+    from awards.accounts.tokens import read_token
+    from awards.votes.queries import BallotFacts
+    from tests.judging.test_dashboard import count_statements
+
+    entry = ballot.entries[2]
+    vote_and_confirm(client, db, ballot, entry, "counted@example.org")
+    facts = BallotFacts.of(ballot.campaign)
+    voter = services.VoterContext(ip="203.0.113.9", user_agent="Phone", accept_language="fr")
+    addresses = ["counted@example.org", "new@example.org", "new@example.org", "other@example.org"]
+    with app.test_request_context():
+        batch = [
+            services.check_vote(facts, entry.id, address, voter=voter, locale="fr")
+            for address in addresses
+        ]
+        with count_statements() as statements:
+            ids = services.record_pending_votes(db.session.connection(), batch)
+        db.session.commit()
+        assert ids[0] is None
+        assert len(set(ids[1:])) == 3 and all(isinstance(i, int) for i in ids[1:])
+        writes = [s for s in statements if s.lstrip().upper().startswith(("INSERT", "WITH"))]
+        if db.engine.dialect.name == "postgresql":
+            assert len(writes) == 1
+        rows = {v.id: v for v in votes(db)}
+        for vote_id in ids[1:]:
+            assert rows[vote_id].status == VoteStatus.PENDING
+            assert rows[vote_id].created_hour == rows[vote_id].created_at.replace(
+                minute=0, second=0, microsecond=0
+            )
+            assert rows[vote_id].network_prefix == "203.0.113.0/24"
+        mails = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.category == "vote").order_by(OutboxMessage.id)
+        ).all()
+        assert [m.to_address for m in mails] == [
+            "counted@example.org",
+            "new@example.org",
+            "new@example.org",
+            "other@example.org",
+        ]
+        links = [read_token("vote", LINK.search(m.body_text).group(1)) for m in mails[1:]]
+        assert links == [{"v": vote_id, "c": ballot.campaign.id} for vote_id in ids[1:]]
+        assert {m.subject for m in mails[1:]} == {
+            "Veuillez confirmer votre vote pour la Ville de votre choix"
+        }
