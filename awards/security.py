@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from babel import support
 from flask import Flask, Request
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
@@ -136,17 +137,37 @@ def register(app: Flask) -> None:
     storage_origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
     policy = content_security_policy(storage_origin)
 
+    headers = [
+        ("Content-Security-Policy", policy),
+        ("X-Frame-Options", "DENY"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ]
+    if app.config.get("SESSION_COOKIE_SECURE"):
+        headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    app.session_interface = SigningOnceSessionInterface()
+
     @app.after_request
     def set_security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", policy)
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
-        )
-        if app.config.get("SESSION_COOKIE_SECURE"):
-            response.headers.setdefault(
-                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
-            )
+        # One pass over the response's headers, where a `setdefault` per header searched them
+        # all each time (a tenth of a small request's time). A view's own value stays.
+        present = {name.lower() for name, _value in response.headers}
+        for name, value in headers:
+            if name.lower() not in present:
+                response.headers.add(name, value)
         return response
+
+
+class SigningOnceSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer built once per secret key
+    rather than twice per request (opening and saving), cookie or not."""
+
+    def get_signing_serializer(self, app: Flask):
+        if not app.secret_key:
+            return None
+        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        cached = getattr(self, "_serializer", None)
+        if cached is None or cached[0] != key:
+            cached = self._serializer = (key, super().get_signing_serializer(app))
+        return cached[1]

@@ -579,7 +579,7 @@ end
 request = function()
   n = n + 1
   local entry = ENTRIES[(n % #ENTRIES) + 1]
-  local body = "csrf_token=" .. CSRF .. "&email=v" .. RUN .. "t" .. tid .. "n" .. n ..
+  local body = "email=v" .. RUN .. "t" .. tid .. "n" .. n ..
     "%40qq.com&website="
   return wrk.format("POST", "/vote/" .. SLUG .. "/entry/" .. entry, HEADERS, body)
 end
@@ -600,21 +600,19 @@ end
 request = function()
   i = i + THREADS
   local token = tokens[((i - 1) % #tokens) + 1]
-  return wrk.format("POST", "/votes/confirm/" .. token, HEADERS, "csrf_token=" .. CSRF)
+  return wrk.format("POST", "/votes/confirm/" .. token, HEADERS, "")
 end
 """
 
 
-def _lua_headers(cookie: str) -> str:
-    return (
-        "{['Content-Type'] = 'application/x-www-form-urlencoded', "
-        f"['Cookie'] = [[{cookie}]], ['User-Agent'] = 'Mozilla/5.0 (bench)', "
-        "['Accept-Language'] = 'zh-CN,zh;q=0.9'}"
-    )
+# What a phone sends: the vote's pages set no cookie and its forms carry no token.
+LUA_HEADERS = (
+    "{['Content-Type'] = 'application/x-www-form-urlencoded', "
+    "['User-Agent'] = 'Mozilla/5.0 (bench)', ['Accept-Language'] = 'zh-CN,zh;q=0.9'}"
+)
 
 
 def vote_figures(app_server: Server, ceiling: Server, app, info: data.Installation, workdir):
-    from urllib.parse import quote
 
     from sqlalchemy import func, select
 
@@ -646,12 +644,11 @@ def vote_figures(app_server: Server, ceiling: Server, app, info: data.Installati
     page = voter.get(f"/vote/{slug}/entry/{entries[0]}")
     if page.status != 200:
         raise RuntimeError(f"the vote page answered {page.status}")
-    csrf = quote(csrf_token(page.text), safe="")
     run_tag = secrets.token_hex(3)
     lua = workdir / "vote.lua"
     lua.write_text(
-        f"ENTRIES = {{{', '.join(map(str, entries))}}}\nCSRF = '{csrf}'\nRUN = '{run_tag}'\n"
-        f"SLUG = '{slug}'\nHEADERS = {_lua_headers(voter.cookie_header)}\n" + VOTE_LUA
+        f"ENTRIES = {{{', '.join(map(str, entries))}}}\nRUN = '{run_tag}'\n"
+        f"SLUG = '{slug}'\nHEADERS = {LUA_HEADERS}\n" + VOTE_LUA
     )
     line = rps_figure(
         "vote_rps",
@@ -695,11 +692,9 @@ def vote_figures(app_server: Server, ceiling: Server, app, info: data.Installati
     confirm_page = voter.get(f"/votes/confirm/{make_token_for(app, ids[-1], campaign_id)}")
     if confirm_page.status != 200:
         raise RuntimeError(f"the confirmation page answered {confirm_page.status}")
-    csrf = quote(csrf_token(confirm_page.text), safe="")
     lua = workdir / "confirm.lua"
     lua.write_text(
-        f"TOKENS = '{tokens_file}'\nTHREADS = 2\nCSRF = '{csrf}'\n"
-        f"HEADERS = {_lua_headers(voter.cookie_header)}\n" + CONFIRM_LUA
+        f"TOKENS = '{tokens_file}'\nTHREADS = 2\nHEADERS = {LUA_HEADERS}\n" + CONFIRM_LUA
     )
     rps_figure(
         "vote_confirm_rps",

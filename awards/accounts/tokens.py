@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app
@@ -37,9 +38,12 @@ class _AppClockSigner(TimestampSigner):
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(
-        current_app.config["SECRET_KEY"], salt=f"awards-{purpose}", signer=_AppClockSigner
-    )
+    return _serializer_for(current_app.config["SECRET_KEY"], purpose)
+
+
+@lru_cache(maxsize=16)  # a rush of votes signs and reads a link per request
+def _serializer_for(secret_key: str, purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=f"awards-{purpose}", signer=_AppClockSigner)
 
 
 def make_token(purpose: str, payload: dict[str, Any]) -> str:

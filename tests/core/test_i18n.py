@@ -243,3 +243,30 @@ def test_the_form_library_s_own_messages_follow_the_page_language(client, login_
         assert "N&#39;est pas un choix valide." in response.get_data(as_text=True)
     # read from disk once per language and process, not on every request with a form
     assert wtforms_catalog.cache_info().misses == 1
+
+
+def test_a_request_without_cookies_looks_for_no_signed_in_user(app, monkeypatch):
+    """Nobody can be signed in without a session or a remember cookie, so the language comes
+    from the browser without asking Flask-Login (its loader hashes the client's address and
+    browser on every call)."""
+    from awards.i18n import select_locale, select_timezone
+
+    looked = []
+    monkeypatch.setattr(app.login_manager, "_load_user", lambda: looked.append(1))
+    with app.test_request_context("/", headers={"Accept-Language": "es-419"}):
+        assert select_locale() == "es"
+        assert select_timezone() is None
+    assert looked == []
+
+
+def test_a_remembered_user_s_language_applies_without_a_session(client, db):
+    """Signed in with "Keep me signed in", the browser later returns with only the remember
+    cookie: the account's language still wins over the browser's."""
+    from tests.accounts.helpers import sign_in
+
+    user = UserFactory(locale="zh")
+    assert sign_in(client, user.email, remember="y").status_code == 302
+    client.delete_cookie("session")
+    page = _page(client.get("/account", headers={"Accept-Language": "fr"}))
+    assert '<html lang="zh"' in page
+    assert "退出" in page  # "Sign out"

@@ -318,3 +318,24 @@ def test_pages_use_no_inline_script_or_style_the_policy_would_block(
         assert response.status_code in (200, 404), path
         for pattern, what in INLINE:
             assert not pattern.search(response.text), f"{what} on {path}"
+
+
+def test_the_session_signer_is_built_once_per_secret_key(app):
+    """Every request opens the session and most save it: the signer is kept, and a new one is
+    made when the secret key changes (a rotation), so old cookies stop opening sessions."""
+    from itsdangerous import BadSignature
+
+    interface = app.session_interface
+    first = interface.get_signing_serializer(app)
+    assert interface.get_signing_serializer(app) is first
+    cookie = first.dumps({"_user_id": "7"})
+    old_key = app.config["SECRET_KEY"]
+    app.config["SECRET_KEY"] = "a-new-secret-key-after-rotation-0123456789"
+    try:
+        rotated = interface.get_signing_serializer(app)
+        assert rotated is not first
+        with pytest.raises(BadSignature):
+            rotated.loads(cookie)
+    finally:
+        app.config["SECRET_KEY"] = old_key
+    assert interface.get_signing_serializer(app).loads(cookie) == {"_user_id": "7"}
