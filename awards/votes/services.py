@@ -439,11 +439,10 @@ def _record_in_steps(connection: Connection, pending: Sequence[PendingVote]) -> 
     return [None if _counted_key(p) in counted else next(written) for p in pending]
 
 
-# PostgreSQL: the batch in one statement, so one round trip and one plan whatever its size. Its
-# rows travel as one JSON document (turning a dozen Python lists into PostgreSQL arrays cost more
-# than the statement itself); the ids are taken from the sequence beforehand, since each e-mail's
-# link names its vote. A vote whose address has a counted vote in its period is left out, and so
-# is its e-mail.
+# PostgreSQL: the batch in one statement, so one plan whatever its size. Its rows travel as one
+# JSON document (turning a dozen Python lists into PostgreSQL arrays cost more than the statement
+# itself); the ids are taken from the sequence just before, since each e-mail's link names its
+# vote. A vote whose address has a counted vote in its period is left out, and so is its e-mail.
 _RECORD_ON_POSTGRESQL = """
 WITH batch AS (
     SELECT * FROM json_to_recordset(%(rows)s::json) AS b(
@@ -469,25 +468,19 @@ WITH batch AS (
 )
 SELECT id FROM fresh
 """
-# Vote ids are taken from the sequence this many at a time and kept with the connection (a
-# writer's lives as long as its process): most batches then need no extra round trip.
-VOTE_IDS_AT_ONCE = 100
-_RESERVED_VOTE_IDS = "awards_reserved_vote_ids"
 
 
-def _reserve_vote_ids(connection: Connection, count: int) -> list[int]:
-    reserved = connection.info.setdefault(_RESERVED_VOTE_IDS, [])
-    if len(reserved) < count:
-        reserved.extend(
-            connection.exec_driver_sql(
-                "SELECT nextval(pg_get_serial_sequence('votes', 'id')) "
-                "FROM generate_series(1, %(count)s)",
-                {"count": max(count - len(reserved), VOTE_IDS_AT_ONCE)},
-            ).scalars()
-        )
-    taken = reserved[:count]
-    del reserved[:count]
-    return taken
+def _new_vote_ids(connection: Connection, count: int) -> list[int]:
+    """Ids for `count` votes, from their sequence. Taken for each batch, never kept for later:
+    a sequence can be set back (a test's TRUNCATE ... RESTART IDENTITY, a restored backup),
+    and ids kept from before would then collide with new rows."""
+    return list(
+        connection.exec_driver_sql(
+            "SELECT nextval(pg_get_serial_sequence('votes', 'id')) "
+            "FROM generate_series(1, %(count)s)",
+            {"count": count},
+        ).scalars()
+    )
 
 
 def _naive_utc(moment: datetime) -> datetime:
@@ -497,7 +490,7 @@ def _naive_utc(moment: datetime) -> datetime:
 def _record_in_one_statement(
     connection: Connection, pending: Sequence[PendingVote]
 ) -> list[int | None]:
-    ids = _reserve_vote_ids(connection, len(pending))
+    ids = _new_vote_ids(connection, len(pending))
     rows = [
         {
             "id": vote_id,

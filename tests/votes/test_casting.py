@@ -458,3 +458,34 @@ def test_a_batch_leaves_out_addresses_that_voted_and_is_one_statement_on_postgre
         assert {m.subject for m in mails[1:]} == {
             "Veuillez confirmer votre vote pour la Ville de votre choix"
         }
+
+
+def test_vote_ids_come_from_the_sequence_even_after_it_was_set_back(client, db, app, ballot):
+    """The writer takes its ids for each batch: after the table is emptied and its sequence
+    restarted (as tests do, or a restored backup), new votes written elsewhere and the
+    writer's next batch never collide."""
+    from sqlalchemy import delete, text
+
+    from awards.votes.queries import BallotFacts
+
+    entry = ballot.entries[0]
+    facts = BallotFacts.of(ballot.campaign)
+    voter = services.VoterContext(ip="203.0.113.9")
+    with app.test_request_context():
+
+        def record(address: str) -> int:
+            pending = services.check_vote(facts, entry.id, address, voter=voter)
+            [vote_id] = services.record_pending_votes(db.session.connection(), [pending])
+            db.session.commit()
+            return vote_id
+
+        assert record("before@example.org") == 1
+        db.session.execute(delete(OutboxMessage))
+        db.session.execute(delete(Vote))
+        if db.engine.dialect.name == "postgresql":  # SQLite starts again from the highest id
+            db.session.execute(text("ALTER SEQUENCE votes_id_seq RESTART"))
+        db.session.commit()
+        assert cast(client, ballot, entry, "elsewhere.one@example.org").status_code == 302
+        assert cast(client, ballot, entry, "elsewhere.two@example.org").status_code == 302
+        assert record("after@example.org") == 3
+    assert [v.id for v in votes(db)] == [1, 2, 3]
