@@ -236,8 +236,8 @@ def test_secretariat_takes_the_scores_to_public_results(
     ).to_be_visible()
     table = page.get_by_role("table", name="Ranking of Technical committee")
     headers = table.get_by_role("columnheader")
-    expect(headers.nth(3)).to_have_text("Mean")
-    expect(headers.nth(4)).to_have_text("Corrected")
+    expect(headers.nth(3)).to_have_text("Raw mean")
+    expect(headers.nth(4)).to_have_text("Corrected mean")
     expect_ranking(
         page,
         "Technical committee",

@@ -21,8 +21,8 @@ def test_secretariat_reads_the_ranking_with_raw_and_corrected_means(page, db):
     _cycle, jury, staff = award_cycle(ResultsBuilder(), db)
     sign_in(page, staff.email, f"/secretariat/results/rounds/{jury.id}")
     table = page.locator("table").first
-    expect(table.get_by_role("columnheader", name="Mean")).to_be_visible()
-    expect(table.get_by_role("columnheader", name="Corrected")).to_be_visible()
+    expect(table.get_by_role("columnheader", name="Raw mean", exact=True)).to_be_visible()
+    expect(table.get_by_role("columnheader", name="Corrected mean", exact=True)).to_be_visible()
     rows = table.locator("tbody tr")
     expect(rows).to_have_count(2)
     expect(rows.nth(0)).to_contain_text("Bogotá initiative")
