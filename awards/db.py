@@ -42,6 +42,13 @@ def frozen_clock(at: datetime) -> Iterator[None]:
         _frozen_now = previous
 
 
+def as_stored(value: datetime) -> datetime:
+    """An aware datetime as the columns store it: naive UTC (for statements written by hand)."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetimes are ambiguous; pass an aware datetime")
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
 class UTCDateTime(TypeDecorator):
     """Stores naive UTC (portable to SQLite) and always hands back aware UTC datetimes."""
 
@@ -49,11 +56,7 @@ class UTCDateTime(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetimes are ambiguous; pass an aware datetime")
-        return value.astimezone(UTC).replace(tzinfo=None)
+        return None if value is None else as_stored(value)
 
     def process_result_value(self, value, dialect):
         if value is None:

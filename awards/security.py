@@ -146,6 +146,7 @@ def register(app: Flask) -> None:
     ]
     if app.config.get("SESSION_COOKIE_SECURE"):
         headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    headers = [(name.lower(), name, value) for name, value in headers]
     app.session_interface = SigningOnceSessionInterface()
 
     @app.after_request
@@ -153,8 +154,8 @@ def register(app: Flask) -> None:
         # One pass over the response's headers, where a `setdefault` per header searched them
         # all each time (a tenth of a small request's time). A view's own value stays.
         present = {name.lower() for name, _value in response.headers}
-        for name, value in headers:
-            if name.lower() not in present:
+        for key, name, value in headers:
+            if key not in present:
                 response.headers.add(name, value)
         return response
 
@@ -163,11 +164,13 @@ class SigningOnceSessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, with the signing serializer built once per secret key
     rather than twice per request (opening and saving), cookie or not."""
 
+    _serializer: tuple | None = None  # (the keys it was built for, the serializer)
+
     def get_signing_serializer(self, app: Flask):
         if not app.secret_key:
             return None
         key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
-        cached = getattr(self, "_serializer", None)
+        cached = self._serializer
         if cached is None or cached[0] != key:
             cached = self._serializer = (key, super().get_signing_serializer(app))
         return cached[1]

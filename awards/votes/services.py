@@ -17,7 +17,7 @@ import ipaddress
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -38,7 +38,7 @@ from awards.core.changes import remembered
 from awards.core.models import OutboxStatus
 from awards.core.page_cache import forget_public_pages
 from awards.cycles.models import Cycle
-from awards.db import commit_without_waiting_for_disk, utcnow
+from awards.db import as_stored, commit_without_waiting_for_disk, utcnow
 from awards.errors import DomainError
 from awards.extensions import db
 from awards.i18n import in_zone
@@ -483,10 +483,6 @@ def _new_vote_ids(connection: Connection, count: int) -> list[int]:
     )
 
 
-def _naive_utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
 def _record_in_one_statement(
     connection: Connection, pending: Sequence[PendingVote]
 ) -> list[int | None]:
@@ -499,7 +495,7 @@ def _record_in_one_statement(
             "email_hash": p.email_hash,
             "email_domain": p.email_domain,
             "period_key": p.period_key,
-            "created_at": _naive_utc(p.created_at).isoformat(),
+            "created_at": as_stored(p.created_at).isoformat(),
             "network_prefix": p.network_prefix,
             "fingerprint_hash": p.fingerprint_hash,
             "to_address": to,
@@ -510,7 +506,7 @@ def _record_in_one_statement(
             pending, ids, _confirmation_mails(pending, ids), strict=True
         )
     ]
-    now = _naive_utc(utcnow())
+    now = as_stored(utcnow())
     fresh = set(
         connection.exec_driver_sql(
             _RECORD_ON_POSTGRESQL,
